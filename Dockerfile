@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1.7
+# hop's production image: production dependencies only, runs as the unprivileged `bun` user,
+# and checks its own liveness with bun itself (the slim image ships no curl or wget).
+
+ARG BUN_VERSION=1.4.5
+
+# --- deps: resolve production dependencies exactly as locked ------------------------------------
+FROM oven/bun:${BUN_VERSION} AS deps
+WORKDIR /app
+COPY package.json bun.lock ./
+# --frozen-lockfile: a lockfile that disagrees with package.json fails the build instead of drifting.
+RUN --mount=type=cache,target=/root/.bun/install/cache \
+    bun install --frozen-lockfile --production
+
+# --- runtime: slim base, only what the process reads ---------------------------------------------
+FROM oven/bun:${BUN_VERSION}-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production \
+    PORT=3000 \
+    HOST=0.0.0.0
+COPY --from=deps --chown=bun:bun /app/node_modules ./node_modules
+COPY --chown=bun:bun package.json bun.lock tsconfig.json ./
+COPY --chown=bun:bun src ./src
+COPY --chown=bun:bun db ./db
+USER bun
+EXPOSE 3000
+# The app drains in-flight requests and flushes the click buffer on SIGTERM.
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+    CMD ["bun", "-e", "const r = await fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health', { signal: AbortSignal.timeout(2000) }).catch(() => null); process.exit(r && r.ok ? 0 : 1)"]
+CMD ["bun", "src/main.ts"]

@@ -1,0 +1,188 @@
+// `bun run bench`: the hot-path benchmark. Starts hop against real Postgres and Redis, drives each
+// row with wrk at 100 connections on 127.0.0.1, prints the table (rps, p50, p99, ratio to the bare
+// Bun.serve ceiling measured in the same run) and writes it to docs/performance.md.
+import { SQL } from 'bun';
+import { sql } from 'drizzle-orm';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../db/client.ts';
+import { runMigrations } from '../db/migrate.ts';
+import { ClickRecorder } from '../src/events/click-recorder.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '100' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const SECONDS = Number(values.seconds);
+const CONNECTIONS = Number(values.connections);
+const ROOT = path.resolve(import.meta.dir, '..');
+const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DB_NAME = 'hop_bench';
+const DB_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${DB_NAME}`);
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+}
+
+const children: ReturnType<typeof Bun.spawn>[] = [];
+process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+
+async function waitForHealth(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await fetch(url, { redirect: 'manual' }).then((r) => r.status < 500, () => false))) {
+    if (Date.now() > deadline) throw new Error(`${url} did not come up`);
+    await Bun.sleep(50);
+  }
+}
+
+async function startHop(port: number, env: Record<string, string>) {
+  const child = Bun.spawn(['bun', 'run', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: DB_URL, LOG_LEVEL: 'warn', SEED: 'false', WRITE_RATE_LIMIT: '0', ...env },
+    stdout: 'ignore',
+    stderr: 'inherit',
+  });
+  children.push(child);
+  await waitForHealth(`http://127.0.0.1:${port}/health`);
+  return child;
+}
+
+function millis(text: string): number {
+  const match = /([\d.]+)(us|ms|s)/.exec(text);
+  if (!match) return NaN;
+  const value = Number(match[1]);
+  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+}
+
+function wrk(name: string, url: string, script: string, env: Record<string, string> = {}): Row {
+  const result = Bun.spawnSync(
+    ['wrk', '-t', '1', '-c', String(CONNECTIONS), '-d', `${SECONDS}s`, '--latency', '-s', path.join(ROOT, 'bench/wrk', script), url],
+    { env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' },
+  );
+  const out = result.stdout.toString();
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const p50 = millis(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');
+  const p99 = millis(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? '');
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
+  console.log(`${name}: ${rps.toFixed(0)} rps, p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, ${requests} requests, ${errors} errors`);
+  return { name, rps, p50, p99, requests, errors };
+}
+
+async function prepareDatabase() {
+  const admin = new SQL({ url: ADMIN_URL, max: 1 });
+  await admin.unsafe(`drop database if exists ${DB_NAME} with (force)`);
+  await admin.unsafe(`create database ${DB_NAME}`);
+  await admin.close();
+  const db = openDatabase({ url: DB_URL, poolMax: 4 });
+  await runMigrations(db);
+  return db;
+}
+
+async function createLinks(base: string, count: number): Promise<string> {
+  const codes: string[] = [];
+  for (let i = 0; i < count; i += 50) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(50, count - i) }, (_, j) =>
+        fetch(`${base}/shorten`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `https://example.com/seed/${i + j}` }) })
+          .then((r) => r.json() as Promise<{ short_code: string }>),
+      ),
+    );
+    codes.push(...batch.map((link) => link.short_code));
+  }
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'hop-bench-')), 'codes.txt');
+  writeFileSync(file, codes.join('\n') + '\n');
+  return file;
+}
+
+/** The recorder alone: how many click rows per second it writes to Postgres. */
+async function clickIngest(db: ReturnType<typeof openDatabase>): Promise<number> {
+  const [link] = await db.execute<{ id: number }>(sql`select id from urls limit 1`);
+  const recorder = new ClickRecorder(db, { flushIntervalMs: 1_000_000, batchSize: 5_000, bufferCap: 1_000_000, flushConcurrency: 2 });
+  const rows = 200_000;
+  const at = Date.now();
+  for (let i = 0; i < rows; i++) recorder.record({ urlId: link!.id, userId: null, at, details: { referrer: null, user_agent: 'bench', request_id: String(i) } });
+  const started = performance.now();
+  await recorder.flush();
+  const seconds = (performance.now() - started) / 1000;
+  const rate = rows / seconds;
+  console.log(`click recorder: ${rows} rows in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} rows/s`);
+  return rate;
+}
+
+const db = await prepareDatabase();
+const ports = { ceiling: 3901, full: 3902, l2: 3903, nocache: 3904, noclicks: 3905 };
+children.push(Bun.spawn(['bun', 'run', 'bench/ceiling.ts', String(ports.ceiling)], { cwd: ROOT, stdout: 'ignore' }));
+await waitForHealth(`http://127.0.0.1:${ports.ceiling}/`);
+const full = await startHop(ports.full, { REDIS_URL });
+const codesFile = await createLinks(`http://127.0.0.1:${ports.full}`, 1000);
+
+// Warm-up, then the rows, one at a time so they do not compete for the two cores.
+wrk('warm-up', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile });
+const rows: Row[] = [];
+rows.push(wrk('bare Bun.serve 302 (ceiling)', `http://127.0.0.1:${ports.ceiling}`, 'redirect.lua', { CODES_FILE: codesFile }));
+const [{ n: clicksBefore }] = await db.execute<{ n: number }>(sql`select count(*)::int as n from events where event_type = 'click'`) as unknown as [{ n: number }];
+const cached = wrk('hop cached redirect (L1 + Redis, clicks on)', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile });
+rows.push(cached);
+
+// Stop the cached replica gracefully: every 302 it served must be stored as a click.
+full.kill('SIGTERM');
+await full.exited;
+const [{ n: clicksAfter }] = await db.execute<{ n: number }>(sql`select count(*)::int as n from events where event_type = 'click'`) as unknown as [{ n: number }];
+const storedDuringCached = clicksAfter - clicksBefore;
+
+// Diagnostic: the same replica with a click buffer of 1, so clicks are dropped instead of stored and
+// Postgres does no ingest work: how much of the gap to the ceiling is hop, how much is the click insert.
+const noClicks = await startHop(ports.noclicks, { REDIS_URL, CLICK_BUFFER_CAP: '1' });
+wrk('warm-up', `http://127.0.0.1:${ports.noclicks}`, 'redirect.lua', { CODES_FILE: codesFile });
+rows.push(wrk('diagnostic: cached redirect, clicks not stored', `http://127.0.0.1:${ports.noclicks}`, 'redirect.lua', { CODES_FILE: codesFile }));
+noClicks.kill('SIGTERM');
+await noClicks.exited;
+
+await startHop(ports.l2, { REDIS_URL, CACHE_L1_MAX_ENTRIES: '0' });
+wrk('warm-up', `http://127.0.0.1:${ports.l2}`, 'redirect.lua', { CODES_FILE: codesFile });
+rows.push(wrk('hop redirect, L1 off (Redis path)', `http://127.0.0.1:${ports.l2}`, 'redirect.lua', { CODES_FILE: codesFile }));
+await startHop(ports.nocache, { CACHE_L1_MAX_ENTRIES: '0' });
+rows.push(wrk('hop uncached redirect (Postgres every time)', `http://127.0.0.1:${ports.nocache}`, 'redirect.lua', { CODES_FILE: codesFile }));
+rows.push(wrk('hop POST /shorten', `http://127.0.0.1:${ports.nocache}`, 'shorten.lua'));
+const ingest = await clickIngest(db);
+
+const ceiling = rows[0]!.rps;
+const bunVersion = Bun.version;
+const pgVersion = (await db.execute<{ server_version: string }>(sql`show server_version`))[0]!.server_version;
+const wrkVersion = Bun.spawnSync(['wrk', '--version']).stdout.toString().split('\n')[0]!.split(' Copyright')[0];
+const table = [
+  '| row | rps | p50 ms | p99 ms | × ceiling | requests | errors |',
+  '|---|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((row) => `| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${(row.rps / ceiling).toFixed(2)} | ${row.requests} | ${row.errors} |`),
+].join('\n');
+const summary = [
+  `- click recorder ingest: ${ingest.toFixed(0)} rows/s (200,000 clicks, batches of 5,000)`,
+  `- clicks stored for the cached row: ${storedDuringCached} (wrk counted ${cached.requests} completed 302s; responses in flight at wrk's deadline are served and stored but not counted by wrk) — the replica was stopped with SIGTERM before counting`,
+].join('\n');
+console.log(`\n${table}\n\n${summary}`);
+
+if (!values['no-write']) {
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Bun ${bunVersion}; PostgreSQL ${pgVersion}; Redis ${REDIS_URL}; ${wrkVersion} (-t1 -c${CONNECTIONS} -d${SECONDS}s), load generator on the same machine`;
+  const file = path.join(ROOT, 'docs/performance.md');
+  const existing = await Bun.file(file).text().catch(() => '# Performance\n');
+  const section = `## Hot path (bun run bench)\n\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine}.\n\n${table}\n\n${summary}\n`;
+  const marker = /## Hot path \(bun run bench\)[\s\S]*?(?=\n## |$)/;
+  writeFileSync(file, marker.test(existing) ? existing.replace(marker, section) : `${existing.trimEnd()}\n\n${section}`);
+  console.log(`written to docs/performance.md`);
+}
+await db.$client.close();
+process.exit(0);

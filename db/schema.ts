@@ -1,0 +1,66 @@
+// hop's tables. Postgres is the source of truth; every filter the API offers has an index.
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, index, integer, jsonb, pgTable, serial, smallint, text, timestamp, varchar } from 'drizzle-orm/pg-core';
+
+// Timestamps travel as ISO strings: drizzle's bun-sql driver mishandles Date round-trips
+// (precision and zone bugs), so the column stays timestamptz and the value stays text.
+const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'string' });
+
+export const users = pgTable('users', {
+  id: serial('id').primaryKey(),
+  username: varchar('username', { length: 64 }).notNull().unique(),
+  email: varchar('email', { length: 254 }).notNull().unique(),
+  createdAt: instant('created_at').notNull().defaultNow(),
+});
+
+export const urls = pgTable(
+  'urls',
+  {
+    id: serial('id').primaryKey(),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
+    shortCode: varchar('short_code', { length: 64 }).notNull().unique(),
+    originalUrl: text('original_url').notNull(),
+    title: text('title'),
+    isActive: boolean('is_active').notNull().default(true),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+  },
+  (table) => [
+    index('urls_user_id_idx').on(table.userId),
+    index('urls_is_active_idx').on(table.isActive),
+    // DESC NULLS FIRST is what a plain `ORDER BY … DESC` means; drizzle's bare .desc() would emit NULLS LAST, which the planner cannot use for it.
+    index('urls_created_at_idx').on(table.createdAt.desc().nullsFirst(), table.id.desc().nullsFirst()),
+  ],
+);
+
+export const events = pgTable(
+  'events',
+  {
+    id: serial('id').primaryKey(),
+    // Deleting a link keeps its audit history: the rows lose the reference, not the record.
+    urlId: integer('url_id').references(() => urls.id, { onDelete: 'set null' }),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
+    eventType: varchar('event_type', { length: 64 }).notNull(),
+    timestamp: instant('timestamp').notNull().defaultNow(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+  },
+  (table) => [
+    index('events_url_id_idx').on(table.urlId),
+    index('events_user_id_idx').on(table.userId),
+    index('events_event_type_idx').on(table.eventType),
+    index('events_timestamp_idx').on(table.timestamp.desc().nullsFirst(), table.id.desc().nullsFirst()),
+  ],
+);
+
+// The number of rows in `events`, kept exact by statement-level triggers (migration 0003), so an
+// unfiltered GET /events answers X-Total-Count without counting a table every redirect grows.
+// Spread over 16 slots (a writer adds to the slot of its backend) so concurrent writers do not
+// queue on one row; the total is the sum.
+export const eventCount = pgTable('event_count', {
+  slot: smallint('slot').primaryKey(),
+  n: bigint('n', { mode: 'number' }).notNull(),
+});
+
+export type UserRow = typeof users.$inferSelect;
+export type UrlRow = typeof urls.$inferSelect;
+export type EventRow = typeof events.$inferSelect;

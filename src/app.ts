@@ -1,0 +1,178 @@
+// Builds the Elysia app from its dependencies. No I/O happens here: main.ts and the tests
+// open connections and pass them in.
+import { openapi } from '@elysiajs/openapi';
+import { Elysia } from 'elysia';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import type { Database } from '../db/client.ts';
+import type { LinkCache } from './cache/link-cache.ts';
+import { ChaosDrills } from './chaos/drills.ts';
+import { chaosRoutes } from './chaos/routes.ts';
+import type { Config } from './config.ts';
+import type { ClickRecorder } from './events/click-recorder.ts';
+import { eventRoutes } from './events/routes.ts';
+import { EventService } from './events/service.ts';
+import { DependencyChecks } from './health/checks.ts';
+import { healthRoutes } from './health/routes.ts';
+import { errorResponse } from './http/error-handler.ts';
+import { mediaTypeMismatch } from './http/content-type.ts';
+import { AppError } from './http/errors.ts';
+import { peerOf } from './http/peer.ts';
+import { clientAddress, isWrite, WriteRateLimiter } from './http/rate-limit.ts';
+import { requestIdOf } from './http/request-id.ts';
+import { DOCS_CSP, SECURITY_HEADERS } from './http/security-headers.ts';
+import { RequestTelemetry } from './http/request-telemetry.ts';
+import { RouteTable } from './http/route-table.ts';
+import { Secret } from './http/secret.ts';
+import { AccessLog } from './logging/access-log.ts';
+import { LogRing } from './logging/log-ring.ts';
+import { logRoutes } from './logging/routes.ts';
+import type { Metrics } from './metrics/metrics.ts';
+import { metricsRoutes } from './metrics/routes.ts';
+import { hotPath, linkLoader, redirect } from './urls/redirect.ts';
+import { urlRoutes } from './urls/routes.ts';
+import { UrlService } from './urls/service.ts';
+import { userRoutes } from './users/routes.ts';
+import { UserService } from './users/service.ts';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * What Bun itself accepts. Above it Bun answers a bare 413 without JSON, so it sits well above
+ * MAX_BODY_BYTES and hop's own checks (Content-Length, or the read body when chunked) answer first.
+ */
+export const SERVER_BODY_LIMIT = 16 * MAX_BODY_BYTES;
+
+const DOCS_HEADERS = { ...SECURITY_HEADERS, 'content-security-policy': DOCS_CSP };
+
+// onRequest runs before routing, so the path is read off the URL (after "scheme://host").
+function isDocsPage(url: string): boolean {
+  return url.startsWith('/docs', url.indexOf('/', url.indexOf('//') + 2));
+}
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  redis: Redis | null;
+  cache: LinkCache;
+  clicks: ClickRecorder;
+  logger: Logger;
+  /** This app's metrics (their registry is the app's own); null or absent: metrics off. */
+  metrics?: Metrics | null;
+  /** The ring the logger also writes to, served by GET /logs; absent: /logs shows nothing. */
+  logRing?: LogRing | null;
+  /** How a `kill` drill ends the process: main.ts shuts down gracefully with that exit code. */
+  requestExit?: (code: number) => void;
+}
+
+export function createApp({ config, db, redis, cache, clicks, logger, metrics = null, logRing = null, requestExit }: AppDeps) {
+  const linkChanges = { linkChanged: (code: string) => cache.invalidate(code) };
+  const users = new UserService(db, async (codes) => {
+    await Promise.all(codes.map((code) => cache.invalidate(code)));
+  });
+  // Links may not point back at hop itself (a redirect chain or loop).
+  const urls = new UrlService(db, linkChanges, [new URL(config.baseUrl).host.toLowerCase()]);
+  const writes = new WriteRateLimiter({ perSecond: config.writeRateLimit, burst: config.writeRateBurst });
+  const events = new EventService(db, clicks);
+  const redirectDeps = { cache, load: linkLoader(db), clicks };
+  const telemetry = new RequestTelemetry(metrics, new AccessLog(logger));
+  const checks = new DependencyChecks(db, redis, metrics ? (dependency, state) => metrics.dependency(dependency, state) : undefined);
+  metrics?.watchClickBuffer(clicks);
+  metrics?.watchPool(db.$gate);
+  metrics?.probeDependenciesWith(() => checks.readiness());
+  const exit = requestExit ?? ((code: number) => logger.error({ code }, 'kill drill: this app has no way to exit'));
+  const drills = new ChaosDrills(logger, metrics, exit);
+  const chaosToken = config.chaosToken ? new Secret(config.chaosToken) : null;
+  const adminToken = config.adminToken ? new Secret(config.adminToken) : null;
+  let routeTable: RouteTable | undefined;
+  // Built on first use: the table needs every route, which exist only once the app is composed.
+  const methodsFor = (pathname: string): string[] => (routeTable ??= new RouteTable(app.routes)).methodsFor(pathname);
+
+  // systemRouter off: Bun's native router would send /docs (a static response Elysia keeps out of
+  // it) to the /:short_code catch-all.
+  // Hooks registered here apply to every route below. Elysia treats a hook whose source contains
+  // `await`, `async` or `=> call(` as asynchronous and then awaits it on every request: onRequest
+  // is kept free of those on purpose.
+  const base = new Elysia({ systemRouter: false })
+    .onRequest((context) => {
+      telemetry.started(context);
+      const { request, set } = context;
+      Object.assign(set.headers, isDocsPage(request.url) ? DOCS_HEADERS : SECURITY_HEADERS);
+      set.headers['x-request-id'] = requestIdOf(request);
+      const length = Number(request.headers.get('content-length') ?? 0);
+      if (length > MAX_BODY_BYTES) throw new AppError('payload_too_large', 'request body exceeds 1 MiB');
+      if (writes.enabled && isWrite(request.method)) {
+        const wait = writes.take(clientAddress(request.headers, peerOf(request), config.trustProxy));
+        if (wait > 0) throw new AppError('rate_limited', 'too many writes from this client, slow down', undefined, { 'retry-after': String(wait) });
+      }
+    })
+    .onParse(async ({ request, path }) => {
+      const wanted = mediaTypeMismatch(path, request.headers.get('content-type'));
+      if (wanted) throw new AppError('unsupported_media_type', `request body must be ${wanted}`);
+      // A chunked body has no Content-Length to check up front: measure it before it is parsed.
+      if (!request.headers.has('content-length') && request.body) {
+        const size = (await request.clone().arrayBuffer()).byteLength;
+        if (size > MAX_BODY_BYTES) throw new AppError('payload_too_large', 'request body exceeds 1 MiB');
+      }
+    })
+    .onError((context) => {
+      const { code, error, request, set } = context;
+      const response = errorResponse({
+        code,
+        error,
+        requestId: set.headers['x-request-id'] as string | undefined,
+        allowedMethods: () => methodsFor(new URL(request.url).pathname),
+        log: logger,
+      });
+      telemetry.failed(context, response.status, error);
+      return response;
+    })
+    .onAfterResponse((context) => {
+      telemetry.answered(context);
+    });
+  // Only a replica that can run drills pays for the check (one awaited hook per request).
+  if (chaosToken) {
+    base.onBeforeHandle(async ({ route }) => {
+      if (drills.active) await drills.disturb(route);
+    });
+  }
+
+  const app = base
+    .use(
+      openapi({
+        path: '/docs',
+        documentation: {
+          info: { title: 'hop', version: config.version, description: 'A high-throughput URL shortener.' },
+        },
+      }),
+    )
+    .use(healthRoutes(checks))
+    .use(metricsRoutes(metrics))
+    .use(logRoutes(logRing ?? new LogRing(0), adminToken))
+    .use(chaosRoutes(drills, chaosToken))
+    .use(userRoutes(users, db, config.listCap))
+    .use(urlRoutes(urls, config.baseUrl, config.listCap))
+    .use(eventRoutes(events, config.listCap))
+    // Last: the catch-all single segment is every short code.
+    .get('/:short_code', ({ params, request, set }) =>
+      redirect(redirectDeps, {
+        code: params.short_code,
+        countClick: request.method === 'GET',
+        referrer: request.headers.get('referer'),
+        userAgent: request.headers.get('user-agent'),
+        requestId: String(set.headers['x-request-id']),
+      }),
+    { detail: { tags: ['redirect'], summary: 'Redirect to the original URL (302) and record a click' } });
+
+  // What src/server.ts mounts on Bun's router for GET /:short_code, ahead of Elysia.
+  return Object.assign(app, {
+    hotPath: hotPath({
+      ...redirectDeps,
+      record: (method, route, status, seconds, requestId, error) => telemetry.record(method, route, status, seconds, requestId, error),
+      drills,
+      fallback: (request) => app.fetch(request),
+      log: logger,
+    }),
+  });
+}
+
+export type App = ReturnType<typeof createApp>;

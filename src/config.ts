@@ -1,0 +1,148 @@
+// The one place that reads the environment: every variable hop understands is parsed,
+// validated and frozen here, and everything else receives the result.
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** null: start the embedded Postgres under `dataDir`. */
+  readonly databaseUrl: string | null;
+  /** null: L1 cache only. */
+  readonly redisUrl: string | null;
+  readonly baseUrl: string;
+  readonly chaosToken: string | null;
+  readonly adminToken: string | null;
+  readonly logLevel: LogLevel;
+  /** Lines kept in memory for GET /logs (0: none). */
+  readonly logRingSize: number;
+  /** false: no /metrics and no metric bookkeeping (to measure what metrics cost). */
+  readonly metricsEnabled: boolean;
+  /** Per-client write limit (writes/s, 0 = off) and burst: the second line behind nginx. */
+  readonly writeRateLimit: number;
+  readonly writeRateBurst: number;
+  /** Behind a proxy (nginx): take the client address from X-Forwarded-For / X-Real-IP. */
+  readonly trustProxy: boolean;
+  /** How long a statement may wait for a free pool connection before it answers 503. */
+  readonly dbQueueTimeoutMs: number;
+  /** Seed demo data on start when the database is empty. */
+  readonly seed: boolean;
+  readonly dbPoolMax: number;
+  /** Upper bound on rows a list returns without page/per_page. */
+  readonly listCap: number;
+  readonly dataDir: string;
+  readonly embeddedPgPort: number;
+  readonly cache: {
+    readonly l1MaxEntries: number;
+    readonly l1TtlMs: number;
+    readonly l2TtlSeconds: number;
+    readonly negativeTtlMs: number;
+  };
+  readonly clicks: {
+    readonly flushIntervalMs: number;
+    readonly batchSize: number;
+    readonly bufferCap: number;
+    readonly flushConcurrency: number;
+  };
+  readonly version: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function present(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = present(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${protocols.join(' or ')}), got something else`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return raw;
+}
+
+function token(env: Env, name: string): string | null {
+  const raw = present(env, name);
+  if (raw === undefined) return null;
+  // A short token is guessable; refuse it rather than guard an endpoint badly.
+  if (raw.length < 16) throw new ConfigError(`${name} must be at least 16 characters`);
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']) ?? null;
+  const logLevel = (present(env, 'LOG_LEVEL')?.toLowerCase() ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const baseUrl = (url(env, 'BASE_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '');
+
+  return Object.freeze({
+    port,
+    host: present(env, 'HOST') ?? '0.0.0.0',
+    databaseUrl,
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']) ?? null,
+    baseUrl,
+    chaosToken: token(env, 'CHAOS_TOKEN'),
+    adminToken: token(env, 'ADMIN_TOKEN'),
+    logLevel,
+    logRingSize: integer(env, 'LOG_RING_SIZE', 1_000, 0, 100_000),
+    metricsEnabled: boolean(env, 'METRICS_ENABLED', true),
+    writeRateLimit: integer(env, 'WRITE_RATE_LIMIT', 100, 0, 1_000_000),
+    writeRateBurst: integer(env, 'WRITE_RATE_BURST', 200, 1, 1_000_000),
+    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    dbQueueTimeoutMs: integer(env, 'DB_QUEUE_TIMEOUT_MS', 1_000, 1, 60_000),
+    // Demo data is for the embedded newcomer path; a real database is never seeded unasked.
+    seed: boolean(env, 'SEED', databaseUrl === null),
+    // At least 2: migrations hold one connection for their advisory lock while they run on another.
+    dbPoolMax: integer(env, 'DB_POOL_MAX', 20, 2, 1000),
+    listCap: integer(env, 'LIST_CAP', 10_000, 1, 1_000_000),
+    dataDir: present(env, 'DATA_DIR') ?? '.data',
+    embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
+    cache: Object.freeze({
+      l1MaxEntries: integer(env, 'CACHE_L1_MAX_ENTRIES', 50_000, 0, 10_000_000),
+      l1TtlMs: integer(env, 'CACHE_L1_TTL_MS', 5_000, 0, 3_600_000),
+      l2TtlSeconds: integer(env, 'CACHE_L2_TTL_SECONDS', 3_600, 1, 604_800),
+      negativeTtlMs: integer(env, 'CACHE_NEGATIVE_TTL_MS', 2_000, 0, 600_000),
+    }),
+    clicks: Object.freeze({
+      flushIntervalMs: integer(env, 'CLICK_FLUSH_INTERVAL_MS', 100, 1, 60_000),
+      batchSize: integer(env, 'CLICK_BATCH_SIZE', 2_000, 1, 100_000),
+      bufferCap: integer(env, 'CLICK_BUFFER_CAP', 200_000, 1, 10_000_000),
+      flushConcurrency: integer(env, 'CLICK_FLUSH_CONCURRENCY', 2, 1, 16),
+    }),
+    version,
+  });
+}

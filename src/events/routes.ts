@@ -1,0 +1,25 @@
+// HTTP for /events: parse (schemas), call the service, shape the reply.
+import { Elysia } from 'elysia';
+import { windowOf } from '../http/pagination.ts';
+import { IdParams } from '../http/params.ts';
+import { Event, EventQuery, NewEventBody } from './model.ts';
+import type { EventService } from './service.ts';
+
+export function eventRoutes(events: EventService, listCap: number) {
+  return new Elysia({ prefix: '/events', tags: ['events'] })
+    .post('', async ({ body, set }) => {
+      set.status = 201;
+      return events.create(body);
+    }, { body: NewEventBody, response: { 201: Event } })
+    .get('', async ({ query, set }) => {
+      const { page, per_page, ...filter } = query;
+      const { rows, total } = await events.list(filter, windowOf({ page, per_page }, listCap));
+      set.headers['x-total-count'] = String(total);
+      return rows;
+    }, { query: EventQuery })
+    .get('/:id', ({ params }) => events.get(params.id), { params: IdParams, response: Event })
+    .delete('/:id', async ({ params, set }) => {
+      await events.remove(params.id);
+      set.status = 204;
+    }, { params: IdParams });
+}

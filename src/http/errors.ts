@@ -1,0 +1,53 @@
+// Errors carry a code; this table alone decides the HTTP status, so services stay HTTP-free.
+
+export type ErrorCode =
+  | 'invalid_json'
+  | 'validation'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'unauthorized'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'chaos'
+  | 'internal';
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: FieldProblem[],
+    /** Extra response headers, e.g. Retry-After on a 429. */
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  invalid_json: 400,
+  validation: 400,
+  unauthorized: 401,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  chaos: 500,
+  unavailable: 503,
+};
+
+export const invalid = (field: string, message: string) =>
+  new AppError('validation', `invalid ${field}: ${message}`, [{ field, message }]);
+
+export const notFound = (what: string) => new AppError('not_found', `${what} not found`);

@@ -1,0 +1,98 @@
+// The process: read config, open Postgres (or start the embedded one) and Redis, migrate, seed,
+// listen, and shut down gracefully (stop accepting, finish in-flight requests, flush clicks, close pools).
+// Exit codes: 0 after SIGTERM/SIGINT, 1 when clicks could not be flushed, 2 bad configuration,
+// 3 after a `kill` chaos drill (so the restart is visibly a drill's).
+import { openDatabase } from '../db/client.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.ts';
+import { runMigrations } from '../db/migrate.ts';
+import { generateDataset, importDataset, isEmpty } from '../db/seed.ts';
+import packageJson from '../package.json' with { type: 'json' };
+import { createApp } from './app.ts';
+import { LinkCache } from './cache/link-cache.ts';
+import { openRedis } from './cache/redis.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { ClickRecorder } from './events/click-recorder.ts';
+import { LogRing } from './logging/log-ring.ts';
+import { createLogger, closeLogs } from './logging/logger.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { clickObserver } from './metrics/observers.ts';
+import { serve } from './server.ts';
+
+let config;
+try {
+  config = loadConfig(process.env, packageJson.version);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`hop: configuration error: ${error.message}`);
+    process.exit(2);
+  }
+  throw error;
+}
+
+const logRing = new LogRing(config.logRingSize);
+const logger = createLogger(config.logLevel, undefined, logRing);
+const metrics = config.metricsEnabled ? new Metrics({ version: config.version }) : null;
+const started = performance.now();
+
+let embedded: EmbeddedDatabase | null = null;
+let databaseUrl = config.databaseUrl;
+if (!databaseUrl) {
+  logger.info({ dataDir: config.dataDir, port: config.embeddedPgPort }, 'no DATABASE_URL: starting embedded Postgres');
+  embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, (line) => logger.warn(line));
+  databaseUrl = embedded.url;
+}
+
+const db = openDatabase({ url: databaseUrl, poolMax: config.dbPoolMax, queueTimeoutMs: config.dbQueueTimeoutMs });
+await runMigrations(db);
+if (config.seed && (await isEmpty(db))) {
+  const result = await importDataset(db, generateDataset());
+  logger.info({ users: result.users, urls: result.urls, events: result.events }, 'seeded demo data');
+}
+
+const redis = config.redisUrl ? openRedis(config.redisUrl, (error) => logger.debug({ err: error.message }, 'redis error')) : null;
+const cache = new LinkCache(config.cache, redis?.client ?? null, redis?.subscriber ?? null, metrics?.cache);
+const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger));
+clicks.start();
+
+const app = createApp({
+  config, db, redis: redis?.client ?? null, cache, clicks, logger, metrics, logRing,
+  requestExit: (code) => void shutdown('chaos kill drill', code),
+});
+const server = serve(app, { port: config.port, hostname: config.host });
+
+logger.info(
+  { url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.port}`, startup_ms: Math.round(performance.now() - started), embedded: embedded !== null, redis: redis !== null },
+  `hop listening on http://localhost:${server.port}`,
+);
+
+let stopping = false;
+async function shutdown(signal: string, exitCode = 0): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  try {
+    await server.stop(false);
+    await clicks.stop();
+  } catch (error) {
+    logger.error({ err: error }, 'clicks could not be flushed on shutdown');
+    exitCode ||= 1;
+  }
+  cache.close();
+  metrics?.close();
+  await redis?.close();
+  await db.$client.close({ timeout: 5 });
+  await embedded?.stop();
+  logger.info({ exit_code: exitCode }, 'stopped');
+  await closeLogs(logger);
+  process.exit(exitCode);
+}
+
+// A bug must not kill a replica silently: log it; an exception that escaped everything also ends
+// the process through the graceful path (exit 1), and the restart policy brings it back.
+process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+process.on('uncaughtException', (error) => {
+  logger.fatal({ err: error }, 'uncaught exception');
+  void shutdown('uncaughtException', 1);
+});
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,27 @@
+// Serves the app: Bun's router sends GET /:short_code to the redirect hot path and everything else
+// to Elysia. Replicas are separate processes on separate ports; reusePort stays off so sharing a
+// port by accident fails loudly.
+import type { Server } from 'bun';
+import { SERVER_BODY_LIMIT, type App } from './app.ts';
+import { notePeer } from './http/peer.ts';
+import { isWrite } from './http/rate-limit.ts';
+
+export interface ListenOptions {
+  port: number;
+  hostname: string;
+}
+
+export function serve(app: App, { port, hostname }: ListenOptions): Server<undefined> {
+  return Bun.serve({
+    port,
+    hostname,
+    reusePort: false,
+    maxRequestBodySize: SERVER_BODY_LIMIT,
+    routes: { '/:short_code': { GET: app.hotPath } },
+    fetch(request, server) {
+      // Only writes are rate limited, so only they pay for the peer lookup.
+      if (isWrite(request.method)) notePeer(request, server.requestIP(request)?.address);
+      return app.fetch(request);
+    },
+  });
+}

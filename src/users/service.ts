@@ -1,0 +1,126 @@
+// Users: the rules for creating, changing, importing and deleting them. No HTTP in here.
+import { asc, count, eq, inArray, or } from 'drizzle-orm';
+import type { Database } from '../../db/client.ts';
+import { uniqueViolation } from '../../db/errors.ts';
+import { events, urls, users, type UserRow } from '../../db/schema.ts';
+import { toIso } from '../../db/timestamps.ts';
+import { AppError, invalid, notFound } from '../http/errors.ts';
+import type { Listing, Window } from '../http/pagination.ts';
+
+export interface User {
+  id: number;
+  username: string;
+  email: string;
+  created_at: string;
+}
+
+export interface NewUser {
+  username: string;
+  email: string;
+  created_at?: string;
+}
+
+export interface UserPatch {
+  username?: string;
+  email?: string;
+}
+
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+// Control characters have no place in a name and NUL cannot be stored at all.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export function checkUsername(username: string): string {
+  const trimmed = username.trim();
+  if (trimmed.length < 1 || trimmed.length > 64) throw invalid('username', 'must be 1 to 64 characters');
+  if (CONTROL.test(trimmed)) throw invalid('username', 'must not contain control characters');
+  return trimmed;
+}
+
+export function checkEmail(email: string): string {
+  const trimmed = email.trim();
+  if (trimmed.length > 254 || !EMAIL_SHAPE.test(trimmed)) throw invalid('email', 'must be an email address');
+  return trimmed;
+}
+
+export function toUser(row: UserRow): User {
+  return { id: row.id, username: row.username, email: row.email, created_at: toIso(row.createdAt) };
+}
+
+function conflictOf(error: unknown): AppError | undefined {
+  const constraint = uniqueViolation(error);
+  if (!constraint) return undefined;
+  const field = constraint.includes('email') ? 'email' : 'username';
+  return new AppError('conflict', `a user with that ${field} already exists`, [{ field, message: 'already taken' }]);
+}
+
+/**
+ * When a called service also invalidates cached links, it passes this hook, so deleting a user
+ * drops its links from every cache tier after the commit.
+ */
+export type LinksRemoved = (shortCodes: string[]) => Promise<void>;
+
+export class UserService {
+  constructor(
+    private readonly db: Database,
+    private readonly onLinksRemoved: LinksRemoved = async () => {},
+  ) {}
+
+  async create(input: NewUser): Promise<User> {
+    const values = {
+      username: checkUsername(input.username),
+      email: checkEmail(input.email),
+      ...(input.created_at ? { createdAt: input.created_at } : {}),
+    };
+    try {
+      const [row] = await this.db.insert(users).values(values).returning();
+      return toUser(row!);
+    } catch (error) {
+      throw conflictOf(error) ?? error;
+    }
+  }
+
+  async list(window: Window): Promise<Listing<User>> {
+    const [rows, [total]] = await Promise.all([
+      this.db.select().from(users).orderBy(asc(users.id)).limit(window.limit).offset(window.offset),
+      this.db.select({ value: count() }).from(users),
+    ]);
+    return { rows: rows.map(toUser), total: total?.value ?? 0 };
+  }
+
+  async get(id: number): Promise<User> {
+    const [row] = await this.db.select().from(users).where(eq(users.id, id));
+    if (!row) throw notFound('user');
+    return toUser(row);
+  }
+
+  async update(id: number, patch: UserPatch): Promise<User> {
+    const values: Partial<typeof users.$inferInsert> = {};
+    if (patch.username !== undefined) values.username = checkUsername(patch.username);
+    if (patch.email !== undefined) values.email = checkEmail(patch.email);
+    if (Object.keys(values).length === 0) return this.get(id);
+    try {
+      const [row] = await this.db.update(users).set(values).where(eq(users.id, id)).returning();
+      if (!row) throw notFound('user');
+      return toUser(row);
+    } catch (error) {
+      throw conflictOf(error) ?? error;
+    }
+  }
+
+  /** Removes the user with its links and every event about either. */
+  async remove(id: number): Promise<void> {
+    const removedCodes = await this.db.transaction(async (tx) => {
+      const owned = await tx.select({ id: urls.id, shortCode: urls.shortCode }).from(urls).where(eq(urls.userId, id));
+      const urlIds = owned.map((link) => link.id);
+      await tx
+        .delete(events)
+        .where(urlIds.length ? or(eq(events.userId, id), inArray(events.urlId, urlIds)) : eq(events.userId, id));
+      if (urlIds.length) await tx.delete(urls).where(inArray(urls.id, urlIds));
+      const deleted = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+      if (deleted.length === 0) throw notFound('user');
+      return owned.map((link) => link.shortCode);
+    });
+    if (removedCodes.length) await this.onLinksRemoved(removedCodes);
+  }
+}

@@ -1,0 +1,56 @@
+// The newcomer path: `bun run start` with no DATABASE_URL runs a real embedded Postgres, migrates,
+// seeds the demo data, serves it, and stops Postgres cleanly on SIGINT.
+import { afterAll, describe, expect, it } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from '../support/services.ts';
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'hop-embedded-'));
+const port = freePort();
+const pgPort = freePort();
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function portOpen(target: number): Promise<boolean> {
+  try {
+    const socket = await Bun.connect({ hostname: '127.0.0.1', port: target, socket: { data() {} } });
+    socket.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('bun run start on embedded defaults', () => {
+  it('serves the seeded demo data and stops its Postgres on SIGINT', async () => {
+    const started = performance.now();
+    const hop = Bun.spawn(['bun', 'run', 'start'], {
+      cwd: path.resolve(import.meta.dir, '../..'),
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PORT: String(port), DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info' },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    let healthy = false;
+    while (!healthy && performance.now() - started < 60_000 && hop.exitCode === null) {
+      healthy = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+      if (!healthy) await Bun.sleep(100);
+    }
+    const startupMs = Math.round(performance.now() - started);
+    console.log(`embedded start-up to first /health: ${startupMs} ms`);
+    expect(healthy).toBe(true);
+
+    const urls = await fetch(`http://127.0.0.1:${port}/urls?per_page=1`);
+    expect(urls.headers.get('x-total-count')).toBe('2000');
+    const users = await fetch(`http://127.0.0.1:${port}/users?per_page=1`);
+    expect(users.headers.get('x-total-count')).toBe('400');
+    const [link] = (await urls.json()) as { short_code: string; is_active: boolean }[];
+    expect(link!.short_code).toMatch(/^[A-Za-z0-9]{6}$/);
+
+    hop.kill('SIGINT');
+    expect(await hop.exited).toBe(0);
+    expect(await portOpen(pgPort)).toBe(false);
+    const output = await new Response(hop.stdout).text();
+    expect(output).toContain(`hop listening on http://localhost:${port}`);
+  }, 90_000);
+});

@@ -1,0 +1,93 @@
+// Starts a real hop (real Postgres, real Redis) listening on a free port, the way main.ts wires it.
+import { createApp, type App } from '../../src/app.ts';
+import { serve } from '../../src/server.ts';
+import { LinkCache } from '../../src/cache/link-cache.ts';
+import { openRedis, type RedisPair } from '../../src/cache/redis.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { ClickRecorder } from '../../src/events/click-recorder.ts';
+import { LogRing } from '../../src/logging/log-ring.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { Metrics } from '../../src/metrics/metrics.ts';
+import { clickObserver } from '../../src/metrics/observers.ts';
+import type { Database } from '../../db/client.ts';
+import { REDIS_URL } from './env.ts';
+
+export interface RunningHop {
+  url: string;
+  app: App;
+  config: Config;
+  cache: LinkCache;
+  clicks: ClickRecorder;
+  redis: RedisPair | null;
+  /** null when the env says METRICS_ENABLED=false. */
+  metrics: Metrics | null;
+  /** What GET /logs serves; lines are written here only (not to stdout) unless `logToStdout`. */
+  logRing: LogRing;
+  request(path: string, init?: RequestInit): Promise<Response>;
+  json<T = any>(path: string, body?: unknown, method?: string): Promise<{ status: number; body: T; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+export interface HopOptions {
+  env?: Record<string, string>;
+  /** false: no Redis at all (L1 only). A string: that Redis. Default: the test Redis. */
+  redisUrl?: string | false;
+  /** Where a `kill` chaos drill goes; default: nowhere (the drill is logged and counted). */
+  requestExit?: (code: number) => void;
+  /** Also print log lines (at LOG_LEVEL, silent by default) to stdout. */
+  logToStdout?: boolean;
+}
+
+export async function startHop(db: Database, options: HopOptions = {}): Promise<RunningHop> {
+  const redisUrl = options.redisUrl === false ? undefined : (options.redisUrl ?? REDIS_URL);
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: 'postgres://unused/for-tests',
+    LOG_LEVEL: 'silent',
+    CLICK_FLUSH_INTERVAL_MS: '20',
+    // Suites hammer writes from one address; the limiter has its own test.
+    WRITE_RATE_LIMIT: '0',
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    ...options.env,
+  });
+  const logRing = new LogRing(config.logRingSize);
+  const logger = createLogger(config.logLevel, options.logToStdout ? undefined : { write() {} }, logRing);
+  const metrics = config.metricsEnabled ? new Metrics({ version: config.version }) : null;
+  const redis = config.redisUrl ? openRedis(config.redisUrl) : null;
+  if (redis) await waitForReady(redis);
+  const cache = new LinkCache(config.cache, redis?.client ?? null, redis?.subscriber ?? null, metrics?.cache);
+  const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger));
+  clicks.start();
+  const app = createApp({ config, db, redis: redis?.client ?? null, cache, clicks, logger, metrics, logRing, requestExit: options.requestExit });
+  const server = serve(app, { port: 0, hostname: '127.0.0.1' });
+  const url = `http://127.0.0.1:${server.port}`;
+  const request = (path: string, init?: RequestInit) => fetch(url + path, { redirect: 'manual', ...init });
+  return {
+    url, app, config, cache, clicks, redis, metrics, logRing, request,
+    async json(path, body, method = body === undefined ? 'GET' : 'POST') {
+      const response = await request(path, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+    },
+    async stop() {
+      await server.stop(true);
+      await clicks.stop().catch(() => {});
+      cache.close();
+      metrics?.close();
+      await redis?.close();
+    },
+  };
+}
+
+async function waitForReady(redis: RedisPair): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (redis.client.status !== 'ready' || redis.subscriber.status !== 'ready') {
+    if (Date.now() > deadline) throw new Error('test Redis not ready');
+    await Bun.sleep(10);
+  }
+}
