@@ -114,7 +114,7 @@ async function clickIngest(db: ReturnType<typeof openDatabase>): Promise<number>
   const recorder = new ClickRecorder(db, { flushIntervalMs: 1_000_000, batchSize: 5_000, bufferCap: 1_000_000, flushConcurrency: 2 });
   const rows = 200_000;
   const at = Date.now();
-  for (let i = 0; i < rows; i++) recorder.record({ urlId: link!.id, userId: null, at, details: { referrer: null, user_agent: 'bench', request_id: String(i) } });
+  for (let i = 0; i < rows; i++) recorder.record({ urlId: link!.id, userId: null, at, referrer: null, userAgent: 'bench', requestId: String(i), automated: false });
   const started = performance.now();
   await recorder.flush();
   const seconds = (performance.now() - started) / 1000;

@@ -8,13 +8,18 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { databaseUnavailable, foreignKeyViolation } from '../../db/errors.ts';
 
+/** One redirect, flat: the recorder builds the event's `details` from these in Postgres. */
 export interface Click {
   urlId: number;
   /** The link's owner as the redirect saw it. */
   userId: number | null;
   /** When the redirect happened, in epoch milliseconds (cheaper than a Date on the hot path). */
   at: number;
-  details: Record<string, unknown>;
+  referrer: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  /** A bot or link-preview user agent: stored as `"automated": true` in details. */
+  automated: boolean;
 }
 
 export interface ClickObserver {
@@ -156,21 +161,28 @@ export class ClickRecorder {
     this.tell(() => this.observer.dropped(rows));
   }
 
+  // One array per column, unnested by Postgres: about a fifth less Postgres CPU per row than a JSON
+  // document of rows, and no JSON to build here (docs/performance.md, "Click ingest").
   private async insert(batch: Click[]): Promise<void> {
-    const rows = JSON.stringify(
-      batch.map((click) => ({ url_id: click.urlId, user_id: click.userId, ts: click.at, details: click.details })),
-    );
+    const column = <T>(pick: (click: Click) => T) => sql.param(batch.map(pick));
+    const rows = sql`unnest(
+      ${column((c) => c.urlId)}::int[], ${column((c) => c.userId)}::int[], ${column((c) => c.at)}::float8[],
+      ${column((c) => c.referrer)}::text[], ${column((c) => c.userAgent)}::text[], ${column((c) => c.requestId)}::text[],
+      ${column((c) => c.automated)}::bool[]
+    ) as r(url_id, user_id, at, referrer, user_agent, request_id, automated)`;
+    const details = sql`jsonb_build_object('referrer', r.referrer, 'user_agent', r.user_agent, 'request_id', r.request_id)
+      || case when r.automated then '{"automated": true}'::jsonb else '{}'::jsonb end`;
     try {
       await this.db.execute(sql`
         insert into events (url_id, user_id, event_type, timestamp, details)
-        select url_id, user_id, 'click', to_timestamp(ts / 1000.0), details
-        from jsonb_to_recordset(${rows}::text::jsonb) as r(url_id int, user_id int, ts float8, details jsonb)`);
+        select r.url_id, r.user_id, 'click', to_timestamp(r.at / 1000.0), ${details}
+        from ${rows}`);
     } catch (error) {
       if (!foreignKeyViolation(error)) throw error;
       await this.db.execute(sql`
         insert into events (url_id, user_id, event_type, timestamp, details)
-        select u.id, u.user_id, 'click', to_timestamp(r.ts / 1000.0), r.details
-        from jsonb_to_recordset(${rows}::text::jsonb) as r(url_id int, ts float8, details jsonb)
+        select u.id, u.user_id, 'click', to_timestamp(r.at / 1000.0), ${details}
+        from ${rows}
         join urls u on u.id = r.url_id`);
     }
   }

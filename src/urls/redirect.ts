@@ -84,12 +84,10 @@ function answer(link: CachedLink | null, visit: Visit, clicks: ClickRecorder): R
     urlId: link.id,
     userId: link.userId,
     at: Date.now(),
-    details: {
-      referrer: visit.referrer,
-      user_agent: visit.userAgent,
-      request_id: visit.requestId,
-      ...(isAutomatedAgent(visit.userAgent) ? { automated: true } : {}),
-    },
+    referrer: visit.referrer,
+    userAgent: visit.userAgent,
+    requestId: visit.requestId,
+    automated: isAutomatedAgent(visit.userAgent),
   });
   return response;
 }

@@ -291,13 +291,24 @@ describe('access log and GET /logs', () => {
     rmSync(path.dirname(file), { recursive: true, force: true });
   });
 
-  it('logs click flush failures', async () => {
-    const ring = new LogRing(10);
-    const observer = clickObserver(null, createLogger('info', { write() {} }, ring));
+  it('logs click flush failures and drops at most once per window, summing the rest', async () => {
+    const ring = new LogRing(50);
+    const observer = clickObserver(null, createLogger('info', { write() {} }, ring), 200);
     observer.failed(new Error('connection refused'));
     observer.failed('plain');
+    observer.failed(new Error('still refused'));
+    for (let i = 0; i < 1000; i++) observer.dropped(1);
     observer.flushed(1, 0.01);
-    expect(ring.query({ limit: 10, filter: 'click flush failed' }).map((line) => line.err)).toEqual(['connection refused', 'plain']);
+    expect(ring.query({ limit: 50, filter: 'click flush failed' })).toEqual([
+      expect.objectContaining({ occurrences: 1, err: 'connection refused' }),
+    ]);
+    expect(ring.query({ limit: 50, filter: 'clicks dropped' })).toEqual([expect.objectContaining({ occurrences: 1, rows: 1 })]);
+    await Bun.sleep(300); // the window closes: what it held comes out as one line per kind
+    const failures = ring.query({ limit: 50, filter: 'click flush failed' });
+    expect(failures).toHaveLength(2);
+    expect(failures.find((line) => line.occurrences === 2)).toMatchObject({ err: 'still refused', window_ms: 200 });
+    const drops = ring.query({ limit: 50, filter: 'clicks dropped' });
+    expect(drops.map((line) => line.rows).sort((a, b) => a - b)).toEqual([1, 999]);
   });
 });
 

@@ -187,6 +187,16 @@ describe('GET /:short_code', () => {
     expect(clicks[0]!.details).toEqual({ referrer: 'https://ref.example', user_agent: 'test-agent', request_id: 'req-123' });
   });
 
+  it('stores header text that array literals and JSON treat specially exactly as sent', async () => {
+    const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/quoting' });
+    const agents = ['NULL', 'a,b {c} "d" \\e', '', "it's; (compatible)"];
+    for (const agent of agents) await hop.request(`/${link.short_code}`, { headers: { 'user-agent': agent, referer: agent || 'x' } });
+    const clicks = await eventsOf(link.id, 'click');
+    expect(clicks.map((click) => click.details.user_agent).sort()).toEqual([...agents].sort());
+    expect(clicks.every((click) => click.details.referrer === (click.details.user_agent || 'x'))).toBe(true);
+    expect(clicks.every((click) => !('automated' in click.details))).toBe(true);
+  });
+
   it('records every redirect as its own event', async () => {
     const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/many' });
     for (let i = 0; i < 5; i++) expect((await hop.request(`/${link.short_code}`)).status).toBe(302);
