@@ -3,7 +3,7 @@
 // Bun.serve ceiling measured in the same run) and writes it to docs/performance.md.
 import { SQL } from 'bun';
 import { sql } from 'drizzle-orm';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +33,34 @@ interface Row {
   p99: number;
   requests: number;
   errors: number;
+  /** CPU microseconds per completed request: the server under test, all of Postgres, wrk. */
+  cpu: { server: number; postgres: number; wrk: number };
+}
+
+// Where the time goes, from the kernel's accounting rather than a profiler: CPU used per request by
+// the server, by Postgres (every backend: clicks, creates, lookups) and by wrk. Linux /proc only.
+const CLOCK_TICKS = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100;
+
+function cpuSecondsOf(pid: string | number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSecondsOf(pid) || 0;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
 }
 
 const children: ReturnType<typeof Bun.spawn>[] = [];
@@ -65,7 +93,8 @@ function millis(text: string): number {
   return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
 }
 
-function wrk(name: string, url: string, script: string, env: Record<string, string> = {}): Row {
+function wrk(name: string, url: string, script: string, env: Record<string, string> = {}, serverPid?: number): Row {
+  const before = { server: serverPid ? cpuSecondsOf(serverPid) : NaN, postgres: postgresCpuSeconds() };
   const result = Bun.spawnSync(
     ['wrk', '-t', '1', '-c', String(CONNECTIONS), '-d', `${SECONDS}s`, '--latency', '-s', path.join(ROOT, 'bench/wrk', script), url],
     { env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' },
@@ -78,8 +107,14 @@ function wrk(name: string, url: string, script: string, env: Record<string, stri
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = non2xx + (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
-  console.log(`${name}: ${rps.toFixed(0)} rps, p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, ${requests} requests, ${errors} errors`);
-  return { name, rps, p50, p99, requests, errors };
+  const perRequest = (seconds: number) => (seconds * 1e6) / requests;
+  const cpu = {
+    server: perRequest((serverPid ? cpuSecondsOf(serverPid) : NaN) - before.server),
+    postgres: perRequest(postgresCpuSeconds() - before.postgres),
+    wrk: perRequest(Number(result.resourceUsage?.cpuTime.total ?? Number.NaN) / 1e6),
+  };
+  console.log(`${name}: ${rps.toFixed(0)} rps, p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, ${requests} requests, ${errors} errors; CPU µs/request: server ${cpu.server.toFixed(1)}, Postgres ${cpu.postgres.toFixed(1)}, wrk ${cpu.wrk.toFixed(1)}`);
+  return { name, rps, p50, p99, requests, errors, cpu };
 }
 
 async function prepareDatabase() {
@@ -125,7 +160,8 @@ async function clickIngest(db: ReturnType<typeof openDatabase>): Promise<number>
 
 const db = await prepareDatabase();
 const ports = { ceiling: 3901, full: 3902, l2: 3903, nocache: 3904, noclicks: 3905 };
-children.push(Bun.spawn(['bun', 'run', 'bench/ceiling.ts', String(ports.ceiling)], { cwd: ROOT, stdout: 'ignore' }));
+const ceilingServer = Bun.spawn(['bun', 'run', 'bench/ceiling.ts', String(ports.ceiling)], { cwd: ROOT, stdout: 'ignore' });
+children.push(ceilingServer);
 await waitForHealth(`http://127.0.0.1:${ports.ceiling}/`);
 const full = await startHop(ports.full, { REDIS_URL });
 const codesFile = await createLinks(`http://127.0.0.1:${ports.full}`, 1000);
@@ -133,9 +169,9 @@ const codesFile = await createLinks(`http://127.0.0.1:${ports.full}`, 1000);
 // Warm-up, then the rows, one at a time so they do not compete for the two cores.
 wrk('warm-up', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile });
 const rows: Row[] = [];
-rows.push(wrk('bare Bun.serve 302 (ceiling)', `http://127.0.0.1:${ports.ceiling}`, 'redirect.lua', { CODES_FILE: codesFile }));
+rows.push(wrk('bare Bun.serve 302 (ceiling)', `http://127.0.0.1:${ports.ceiling}`, 'redirect.lua', { CODES_FILE: codesFile }, ceilingServer.pid));
 const [{ n: clicksBefore }] = await db.execute<{ n: number }>(sql`select count(*)::int as n from events where event_type = 'click'`) as unknown as [{ n: number }];
-const cached = wrk('hop cached redirect (L1 + Redis, clicks on)', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile });
+const cached = wrk('hop cached redirect (L1 + Redis, clicks on)', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile }, full.pid);
 rows.push(cached);
 
 // Stop the cached replica gracefully: every 302 it served must be stored as a click.
@@ -148,26 +184,27 @@ const storedDuringCached = clicksAfter - clicksBefore;
 // Postgres does no ingest work: how much of the gap to the ceiling is hop, how much is the click insert.
 const noClicks = await startHop(ports.noclicks, { REDIS_URL, CLICK_BUFFER_CAP: '1' });
 wrk('warm-up', `http://127.0.0.1:${ports.noclicks}`, 'redirect.lua', { CODES_FILE: codesFile });
-rows.push(wrk('diagnostic: cached redirect, clicks not stored', `http://127.0.0.1:${ports.noclicks}`, 'redirect.lua', { CODES_FILE: codesFile }));
+rows.push(wrk('diagnostic: cached redirect, clicks not stored', `http://127.0.0.1:${ports.noclicks}`, 'redirect.lua', { CODES_FILE: codesFile }, noClicks.pid));
 noClicks.kill('SIGTERM');
 await noClicks.exited;
 
-await startHop(ports.l2, { REDIS_URL, CACHE_L1_MAX_ENTRIES: '0' });
+const l2 = await startHop(ports.l2, { REDIS_URL, CACHE_L1_MAX_ENTRIES: '0' });
 wrk('warm-up', `http://127.0.0.1:${ports.l2}`, 'redirect.lua', { CODES_FILE: codesFile });
-rows.push(wrk('hop redirect, L1 off (Redis path)', `http://127.0.0.1:${ports.l2}`, 'redirect.lua', { CODES_FILE: codesFile }));
-await startHop(ports.nocache, { CACHE_L1_MAX_ENTRIES: '0' });
-rows.push(wrk('hop uncached redirect (Postgres every time)', `http://127.0.0.1:${ports.nocache}`, 'redirect.lua', { CODES_FILE: codesFile }));
-rows.push(wrk('hop POST /shorten', `http://127.0.0.1:${ports.nocache}`, 'shorten.lua'));
+rows.push(wrk('hop redirect, L1 off (Redis path)', `http://127.0.0.1:${ports.l2}`, 'redirect.lua', { CODES_FILE: codesFile }, l2.pid));
+const nocache = await startHop(ports.nocache, { CACHE_L1_MAX_ENTRIES: '0' });
+rows.push(wrk('hop uncached redirect (Postgres every time)', `http://127.0.0.1:${ports.nocache}`, 'redirect.lua', { CODES_FILE: codesFile }, nocache.pid));
+rows.push(wrk('hop POST /shorten', `http://127.0.0.1:${ports.nocache}`, 'shorten.lua', {}, nocache.pid));
 const ingest = await clickIngest(db);
 
 const ceiling = rows[0]!.rps;
 const bunVersion = Bun.version;
 const pgVersion = (await db.execute<{ server_version: string }>(sql`show server_version`))[0]!.server_version;
 const wrkVersion = Bun.spawnSync(['wrk', '--version']).stdout.toString().split('\n')[0]!.split(' Copyright')[0];
+const µs = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');
 const table = [
-  '| row | rps | p50 ms | p99 ms | × ceiling | requests | errors |',
-  '|---|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((row) => `| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${(row.rps / ceiling).toFixed(2)} | ${row.requests} | ${row.errors} |`),
+  '| row | rps | p50 ms | p99 ms | × ceiling | requests | errors | CPU µs/req: server | Postgres | wrk |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((row) => `| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${(row.rps / ceiling).toFixed(2)} | ${row.requests} | ${row.errors} | ${µs(row.cpu.server)} | ${µs(row.cpu.postgres)} | ${µs(row.cpu.wrk)} |`),
 ].join('\n');
 const summary = [
   `- click recorder ingest: ${ingest.toFixed(0)} rows/s (200,000 clicks, batches of 5,000)`,

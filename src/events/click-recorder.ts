@@ -162,7 +162,7 @@ export class ClickRecorder {
   }
 
   // One array per column, unnested by Postgres: about a fifth less Postgres CPU per row than a JSON
-  // document of rows, and no JSON to build here (docs/performance.md, "Click ingest").
+  // document of rows, and no JSON to build here (docs/performance.md, "Where the time goes").
   private async insert(batch: Click[]): Promise<void> {
     const column = <T>(pick: (click: Click) => T) => sql.param(batch.map(pick));
     const rows = sql`unnest(

@@ -308,7 +308,7 @@ describe('access log and GET /logs', () => {
     expect(failures).toHaveLength(2);
     expect(failures.find((line) => line.occurrences === 2)).toMatchObject({ err: 'still refused', window_ms: 200 });
     const drops = ring.query({ limit: 50, filter: 'clicks dropped' });
-    expect(drops.map((line) => line.rows).sort((a, b) => a - b)).toEqual([1, 999]);
+    expect(drops.map((line) => Number(line.rows)).sort((a, b) => a - b)).toEqual([1, 999]);
   });
 });
 
