@@ -4,6 +4,8 @@ export type ErrorCode =
   | 'invalid_json'
   | 'validation'
   | 'not_found'
+  /** A link that exists but is switched off: a 404 like an unknown code, counted apart in metrics. */
+  | 'link_inactive'
   | 'method_not_allowed'
   | 'conflict'
   | 'payload_too_large'
@@ -37,6 +39,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   validation: 400,
   unauthorized: 401,
   not_found: 404,
+  link_inactive: 404,
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,

@@ -25,9 +25,6 @@ export interface RequestContext {
   responseValue?: unknown;
 }
 
-// The message redirect.ts gives an inactive link; the redirect counter tells it from an unknown code.
-const INACTIVE_MESSAGE = 'short link is inactive';
-
 export class RequestTelemetry {
   constructor(
     private readonly metrics: Metrics | null,
@@ -65,7 +62,7 @@ export class RequestTelemetry {
       this.metrics.http.observe(method, route, status, seconds);
       if (route === REDIRECT_ROUTE) {
         if (status === 302) this.metrics.redirect('found');
-        else if (status === 404) this.metrics.redirect(error instanceof AppError && error.message === INACTIVE_MESSAGE ? 'inactive' : 'not_found');
+        else if (status === 404) this.metrics.redirect(error instanceof AppError && error.code === 'link_inactive' ? 'inactive' : 'not_found');
       }
     }
     this.access.write(method, route, status, seconds, requestId);

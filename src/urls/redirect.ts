@@ -71,7 +71,7 @@ export async function redirect(deps: RedirectDeps, visit: Visit): Promise<Respon
 /** 404 for an unknown or inactive link; otherwise hands the click to the recorder (never awaited) and answers 302. */
 function answer(link: CachedLink | null, visit: Visit, clicks: ClickRecorder): Response {
   if (!link) throw unknownCode();
-  if (!link.active) throw new AppError('not_found', 'short link is inactive');
+  if (!link.active) throw new AppError('link_inactive', 'short link is inactive');
   // No security headers here: a 302 has no body to sniff, frame or run, and each header costs
   // measurable time on the hottest response hop sends. Built before the click is recorded, so a
   // redirect that fails records nothing.
