@@ -51,16 +51,20 @@ function cpuSecondsOf(pid: string | number): number {
   }
 }
 
+/** Every process named `postgres` on this host (NaN when none is visible, e.g. Postgres in a container). */
 function postgresCpuSeconds(): number {
   let total = 0;
+  let found = false;
   for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSecondsOf(pid) || 0;
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      total += cpuSecondsOf(pid) || 0;
+      found = true;
     } catch {
-      // the process ended meanwhile
+      // the process ended meanwhile (its CPU is then missing from the row: the figure is a floor)
     }
   }
-  return total;
+  return found ? total : Number.NaN;
 }
 
 const children: ReturnType<typeof Bun.spawn>[] = [];

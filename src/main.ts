@@ -42,7 +42,8 @@ if (!databaseUrl) {
     embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, (line) => logger.warn(line));
   } catch (error) {
     // A start-up problem the operator can fix: one plain line, no stack trace.
-    console.error(`hop: cannot start the embedded Postgres: ${error instanceof Error ? error.message : String(error)}`);
+    const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    console.error(`hop: cannot start the embedded Postgres: ${error instanceof Error ? error.message : String(error)}${cause}`);
     process.exit(2);
   }
   databaseUrl = embedded.url;
@@ -57,7 +58,8 @@ if (config.seed && (await isEmpty(db))) {
 
 const redis = config.redisUrl ? openRedis(config.redisUrl, (error) => logger.debug({ err: error.message }, 'redis error')) : null;
 const cache = new LinkCache(config.cache, redis?.client ?? null, redis?.subscriber ?? null, metrics?.cache);
-const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger));
+const clickReports = clickObserver(metrics, logger);
+const clicks = new ClickRecorder(db, config.clicks, clickReports);
 clicks.start();
 
 const app = createApp({
@@ -83,6 +85,7 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
     logger.error({ err: error }, 'clicks could not be flushed on shutdown');
     exitCode ||= 1;
   }
+  clickReports.close();
   cache.close();
   metrics?.close();
   await redis?.close();

@@ -6,48 +6,83 @@ import type { Metrics } from './metrics.ts';
 /** At most one warning per window and kind; the metrics count every occurrence. */
 export const CLICK_WARN_WINDOW_MS = 10_000;
 
+interface Held {
+  occurrences: number;
+  rows: number;
+  err: string | undefined;
+}
+
 /**
  * A warning that may fire on every redirect (a full buffer) or every flush (Postgres down) must not
- * flood the log, nor cost the hot path a log line per request: the first one is written at once,
- * later ones within the window are summed into one line when it closes.
+ * flood the log, nor cost the hot path a log line per request. The first occurrence is written at
+ * once and opens a window; later ones are summed and written as one line when the window closes,
+ * which opens the next window. So a steady stream gives one line per window. `close` writes what is
+ * held (on shutdown), so the last window's count is not lost.
  */
-function throttledWarning(logger: Logger, msg: string, windowMs: number) {
-  let windowEnds = 0;
-  let held: { count: number; rows: number; last: string | undefined } | null = null;
-  const writeHeld = () => {
-    if (held) logger.warn({ occurrences: held.count, rows: held.rows, err: held.last, window_ms: windowMs }, msg);
-    held = null;
+function throttledWarning(logger: Logger, msg: string, windowMs: number, withRows: boolean) {
+  let windowOpen = false;
+  let held: Held | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const write = (entry: Held) =>
+    logger.warn({ occurrences: entry.occurrences, ...(withRows ? { rows: entry.rows } : {}), err: entry.err, window_ms: windowMs }, msg);
+  const openWindow = () => {
+    windowOpen = true;
+    timer = setTimeout(closeWindow, windowMs);
+    timer.unref?.();
   };
-  return (rows: number, err?: string) => {
-    const now = Date.now();
-    if (now >= windowEnds) {
-      windowEnds = now + windowMs;
-      logger.warn({ occurrences: 1, rows, err }, msg);
-      return;
-    }
-    if (!held) {
-      held = { count: 0, rows: 0, last: undefined };
-      setTimeout(writeHeld, windowEnds - now).unref?.();
-    }
-    held.count++;
-    held.rows += rows;
-    held.last = err;
+  const closeWindow = () => {
+    timer = null;
+    windowOpen = false;
+    if (!held) return;
+    write(held);
+    held = null;
+    openWindow();
+  };
+  return {
+    warn(rows: number, err?: string) {
+      if (!windowOpen) {
+        write({ occurrences: 1, rows, err });
+        openWindow();
+        return;
+      }
+      held ??= { occurrences: 0, rows: 0, err: undefined };
+      held.occurrences++;
+      held.rows += rows;
+      held.err = err;
+    },
+    close() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (held) write(held);
+      held = null;
+      windowOpen = false;
+    },
   };
 }
 
-export function clickObserver(metrics: Metrics | null, logger: Logger, windowMs = CLICK_WARN_WINDOW_MS): ClickObserver {
-  const droppedWarning = throttledWarning(logger, 'clicks dropped (buffer full, or a batch Postgres rejected)', windowMs);
-  const failedWarning = throttledWarning(logger, 'click flush failed', windowMs);
+export interface ClosableClickObserver extends ClickObserver {
+  /** Writes the warnings still held in their window: call after the recorder's last flush. */
+  close(): void;
+}
+
+export function clickObserver(metrics: Metrics | null, logger: Logger, windowMs = CLICK_WARN_WINDOW_MS): ClosableClickObserver {
+  const dropped = throttledWarning(logger, 'clicks dropped (buffer full, or a batch Postgres rejected)', windowMs, true);
+  const failed = throttledWarning(logger, 'click flush failed', windowMs, false);
   return {
     flushed(rows, seconds) {
       metrics?.clicksWritten(rows, seconds);
     },
     dropped(rows) {
       metrics?.clicksLost(rows);
-      droppedWarning(rows);
+      dropped.warn(rows);
     },
     failed(error) {
-      failedWarning(0, error instanceof Error ? error.message : String(error));
+      // `err` of a summary line is the latest cause in its window.
+      failed.warn(0, error instanceof Error ? error.message : String(error));
+    },
+    close() {
+      dropped.close();
+      failed.close();
     },
   };
 }

