@@ -80,14 +80,17 @@ describe('LinkCache', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let loads = 0;
+    let rowRead!: () => void;
+    const readBeforeChange = new Promise<void>((resolve) => (rowRead = resolve));
     const slowLoad = async (code: string) => {
       loads++;
       const row = await load(code); // reads the row before the change...
+      rowRead();
       await gate; // ...and is slow to come back with it
       return row;
     };
     const early = cache.resolve(link.short_code, slowLoad);
-    await Bun.sleep(20);
+    await readBeforeChange; // not a sleep: on a slow machine the L2 miss alone can take longer
     await hop.json(`/urls/${link.id}`, { is_active: false }, 'PUT');
     await cache.invalidate(link.short_code);
     const late = cache.resolve(link.short_code, load);
