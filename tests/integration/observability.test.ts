@@ -150,6 +150,9 @@ describe('GET /metrics', () => {
       expect(sample(text, 'hop_clicks_dropped_total')).toBe(2);
       // The log says it once at once; the second drop waits for the end of the 10 s warning window.
       expect(await logs('?filter=clicks%20dropped', small)).toEqual([expect.objectContaining({ occurrences: 1, rows: 1 })]);
+      // Stopping the recorder (as shutdown does) writes the window's held count.
+      await small.clicks.stop();
+      expect(small.logRing.query({ limit: 10, filter: 'clicks dropped' }).map((line) => [line.occurrences, line.rows])).toEqual([[1, 1], [1, 1]]);
     } finally {
       await small.stop();
     }

@@ -57,8 +57,7 @@ export async function startHop(db: Database, options: HopOptions = {}): Promise<
   const redis = config.redisUrl ? openRedis(config.redisUrl) : null;
   if (redis) await waitForReady(redis);
   const cache = new LinkCache(config.cache, redis?.client ?? null, redis?.subscriber ?? null, metrics?.cache);
-  const clickReports = clickObserver(metrics, logger);
-  const clicks = new ClickRecorder(db, config.clicks, clickReports);
+  const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger));
   clicks.start();
   const app = createApp({ config, db, redis: redis?.client ?? null, cache, clicks, logger, metrics, logRing, requestExit: options.requestExit });
   const server = serve(app, { port: 0, hostname: '127.0.0.1' });
@@ -78,7 +77,6 @@ export async function startHop(db: Database, options: HopOptions = {}): Promise<
     async stop() {
       await server.stop(true);
       await clicks.stop().catch(() => {});
-      clickReports.close();
       cache.close();
       metrics?.close();
       await redis?.close();
