@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'unauthorized'
+  /** A valid key without the role for the action. */
+  | 'forbidden'
   | 'rate_limited'
   | 'unavailable'
   | 'chaos'
@@ -38,6 +40,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_json: 400,
   validation: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   link_inactive: 404,
   method_not_allowed: 405,
