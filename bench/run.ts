@@ -1,9 +1,11 @@
 // `bun run bench`: the hot-path benchmark. Starts hop against real Postgres and Redis, drives each
 // row with wrk at 100 connections on 127.0.0.1, prints the table (rps, p50, p99, ratio to the bare
 // Bun.serve ceiling measured in the same run) and writes it to docs/performance.md.
+// It also runs the build from before link options (issue 13) beside this one, so the cost of a plain
+// link's cached redirect is compared in one run, and prints a max_clicks link's redirect as its own row.
 import { SQL } from 'bun';
 import { sql } from 'drizzle-orm';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +18,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '100' },
     'no-write': { type: 'boolean', default: false },
+    /** The build to compare a plain link's cached redirect with; default: the commit before link options. */
+    baseline: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -78,9 +82,9 @@ async function waitForHealth(url: string): Promise<void> {
   }
 }
 
-async function startHop(port: number, env: Record<string, string>) {
+async function startHop(port: number, env: Record<string, string>, cwd = ROOT) {
   const child = Bun.spawn(['bun', 'run', 'src/main.ts'], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: DB_URL, LOG_LEVEL: 'warn', SEED: 'false', WRITE_RATE_LIMIT: '0', ...env },
     stdout: 'ignore',
     stderr: 'inherit',
@@ -131,12 +135,33 @@ async function prepareDatabase() {
   return db;
 }
 
-async function createLinks(base: string, count: number): Promise<string> {
+/**
+ * The sources of `ref` (default: the parent of the commit that added link options) unpacked into a
+ * temporary directory that shares this checkout's node_modules: an older build to run beside this one.
+ */
+function checkoutBaseline(ref: string | undefined): { dir: string; commit: string } | null {
+  const git = (...args: string[]) => Bun.spawnSync(['git', ...args], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
+  const introduced = git('log', '--diff-filter=A', '--format=%H', '--', 'src/urls/click-limit.ts').stdout.toString().trim().split('\n').pop();
+  const wanted = ref ?? (introduced ? `${introduced}^` : undefined);
+  const commit = wanted ? git('rev-parse', '--short', wanted).stdout.toString().trim() : '';
+  if (!commit) {
+    console.log('baseline: no commit to compare with (git history unavailable); row skipped');
+    return null;
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'hop-bench-baseline-'));
+  const archive = git('archive', '--format=tar', commit);
+  Bun.spawnSync(['tar', '-x', '-C', dir], { stdin: archive.stdout });
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return { dir, commit };
+}
+
+async function createLinks(base: string, count: number, options: Record<string, unknown> = {}): Promise<string> {
   const codes: string[] = [];
   for (let i = 0; i < count; i += 50) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(50, count - i) }, (_, j) =>
-        fetch(`${base}/shorten`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `https://example.com/seed/${i + j}` }) })
+        fetch(`${base}/shorten`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `https://example.com/seed/${i + j}`, ...options }) })
           .then((r) => r.json() as Promise<{ short_code: string }>),
       ),
     );
@@ -163,12 +188,15 @@ async function clickIngest(db: ReturnType<typeof openDatabase>): Promise<number>
 }
 
 const db = await prepareDatabase();
-const ports = { ceiling: 3901, full: 3902, l2: 3903, nocache: 3904, noclicks: 3905 };
+const ports = { ceiling: 3901, full: 3902, l2: 3903, nocache: 3904, noclicks: 3905, baseline: 3906 };
 const ceilingServer = Bun.spawn(['bun', 'run', 'bench/ceiling.ts', String(ports.ceiling)], { cwd: ROOT, stdout: 'ignore' });
 children.push(ceilingServer);
 await waitForHealth(`http://127.0.0.1:${ports.ceiling}/`);
 const full = await startHop(ports.full, { REDIS_URL });
 const codesFile = await createLinks(`http://127.0.0.1:${ports.full}`, 1000);
+// A limit no run reaches: every redirect pays the admission (one conditional UPDATE in Postgres).
+const limitedCodesFile = await createLinks(`http://127.0.0.1:${ports.full}`, 1000, { max_clicks: 2_000_000_000 });
+const baselineBuild = checkoutBaseline(values.baseline);
 
 // Warm-up, then the rows, one at a time so they do not compete for the two cores.
 wrk('warm-up', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile });
@@ -177,12 +205,31 @@ rows.push(wrk('bare Bun.serve 302 (ceiling)', `http://127.0.0.1:${ports.ceiling}
 const [{ n: clicksBefore }] = await db.execute<{ n: number }>(sql`select count(*)::int as n from events where event_type = 'click'`) as unknown as [{ n: number }];
 const cached = wrk('hop cached redirect (L1 + Redis, clicks on)', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile }, full.pid);
 rows.push(cached);
+const clickCount = async () =>
+  ((await db.execute<{ n: number }>(sql`select count(*)::int as n from events where event_type = 'click'`)) as unknown as [{ n: number }])[0].n;
+let baselineRow: Row | undefined;
+let storedByBaseline = 0;
+if (baselineBuild) {
+  await Bun.sleep(500); // the cached replica's last batch lands before the baseline's clicks are counted
+  const clicksBeforeBaseline = await clickCount();
+  // Same database, same links, same Redis: only the build differs.
+  const before = await startHop(ports.baseline, { REDIS_URL }, baselineBuild.dir);
+  wrk('warm-up', `http://127.0.0.1:${ports.baseline}`, 'redirect.lua', { CODES_FILE: codesFile });
+  baselineRow = wrk(`same, build before link options (${baselineBuild.commit})`, `http://127.0.0.1:${ports.baseline}`, 'redirect.lua', { CODES_FILE: codesFile }, before.pid);
+  rows.push(baselineRow);
+  before.kill('SIGTERM');
+  await before.exited;
+  storedByBaseline = (await clickCount()) - clicksBeforeBaseline;
+}
+wrk('warm-up', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: limitedCodesFile });
+const limited = wrk('hop cached redirect of a max_clicks link (Postgres admission per click)', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: limitedCodesFile }, full.pid);
+rows.push(limited);
 
 // Stop the cached replica gracefully: every 302 it served must be stored as a click.
 full.kill('SIGTERM');
 await full.exited;
 const [{ n: clicksAfter }] = await db.execute<{ n: number }>(sql`select count(*)::int as n from events where event_type = 'click'`) as unknown as [{ n: number }];
-const storedDuringCached = clicksAfter - clicksBefore;
+const storedDuringCached = clicksAfter - clicksBefore - storedByBaseline;
 
 // Diagnostic: the same replica with a click buffer of 1, so clicks are dropped instead of stored and
 // Postgres does no ingest work: how much of the gap to the ceiling is hop, how much is the click insert.
@@ -212,7 +259,11 @@ const table = [
 ].join('\n');
 const summary = [
   `- click recorder ingest: ${ingest.toFixed(0)} rows/s (200,000 clicks, batches of 5,000)`,
-  `- clicks stored for the cached row: ${storedDuringCached} (wrk counted ${cached.requests} completed 302s; responses in flight at wrk's deadline are served and stored but not counted by wrk) — the replica was stopped with SIGTERM before counting`,
+  `- clicks stored for the cached and max_clicks rows: ${storedDuringCached} (wrk counted ${cached.requests + limited.requests} completed 302s; responses in flight at wrk's deadline are served and stored but not counted by wrk) — the replica was stopped with SIGTERM before counting`,
+  baselineRow
+    ? `- a plain link's cached redirect, this build vs the build before link options: server CPU ${µs(cached.cpu.server)} vs ${µs(baselineRow.cpu.server)} µs/request (× ${(cached.cpu.server / baselineRow.cpu.server).toFixed(2)}), throughput × ${(cached.rps / baselineRow.rps).toFixed(2)}`
+    : '- no baseline build was run',
+  `- a max_clicks link's redirect: server CPU ${µs(limited.cpu.server)} µs/request, Postgres ${µs(limited.cpu.postgres)} µs/request, ${(limited.rps / cached.rps).toFixed(2)} × the plain link's throughput`,
 ].join('\n');
 console.log(`\n${table}\n\n${summary}`);
 

@@ -1,6 +1,6 @@
 // hop's tables. Postgres is the source of truth; every filter the API offers has an index.
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgTable, serial, smallint, text, timestamp, varchar } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, serial, smallint, text, timestamp, varchar } from 'drizzle-orm/pg-core';
 
 // Timestamps travel as ISO strings: drizzle's bun-sql driver mishandles Date round-trips
 // (precision and zone bugs), so the column stays timestamptz and the value stays text.
@@ -24,9 +24,27 @@ export const urls = pgTable(
     isActive: boolean('is_active').notNull().default(true),
     createdAt: instant('created_at').notNull().defaultNow(),
     updatedAt: instant('updated_at').notNull().defaultNow(),
+    // Link options (issue 13), all nullable or defaulted so an older replica can run beside.
+    expiresAt: instant('expires_at'),
+    maxClicks: integer('max_clicks'),
+    /** Redirects admitted against max_clicks: the one exact counter (see src/urls/click-limit.ts). */
+    clicksUsed: integer('clicks_used').notNull().default(0),
+    expiredUrl: text('expired_url'),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    // An operator's ban, apart from the owner's is_active switch. banned_host: the host ban that
+    // caused it (lifted with that ban), null for a ban of this link alone.
+    bannedAt: instant('banned_at'),
+    banReason: text('ban_reason'),
+    bannedHost: text('banned_host'),
+    // The target's host as Postgres reads it, so a host ban finds its links without parsing URLs.
+    targetHost: text('target_host').generatedAlwaysAs(
+      sql`lower(substring(original_url from '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]+)'))`,
+    ),
   },
   (table) => [
     index('urls_user_id_idx').on(table.userId),
+    index('urls_tags_idx').using('gin', table.tags),
+    index('urls_target_host_idx').on(table.targetHost),
     index('urls_is_active_idx').on(table.isActive),
     // DESC NULLS FIRST is what a plain `ORDER BY … DESC` means; drizzle's bare .desc() would emit NULLS LAST, which the planner cannot use for it.
     index('urls_created_at_idx').on(table.createdAt.desc().nullsFirst(), table.id.desc().nullsFirst()),
@@ -60,6 +78,30 @@ export const eventCount = pgTable('event_count', {
   slot: smallint('slot').primaryKey(),
   n: bigint('n', { mode: 'number' }).notNull(),
 });
+
+// Target hosts no link may point at (their subdomains included): from the API or BLOCKLIST_FILE.
+export const bannedHosts = pgTable('banned_hosts', {
+  host: text('host').primaryKey(),
+  reason: text('reason'),
+  /** 'api' or 'file': a blocklist reload replaces only the file's rows. */
+  source: varchar('source', { length: 8 }).notNull().default('api'),
+  createdAt: instant('created_at').notNull().defaultNow(),
+});
+
+// The first answer to a create sent with an Idempotency-Key, per actor; a retry gets it again.
+// response null: the first request is still running.
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    status: integer('status'),
+    response: jsonb('response'),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.scope, table.key] }), index('idempotency_keys_created_at_idx').on(table.createdAt)],
+);
 
 export type UserRow = typeof users.$inferSelect;
 export type UrlRow = typeof urls.$inferSelect;

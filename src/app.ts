@@ -29,6 +29,7 @@ import { LogRing } from './logging/log-ring.ts';
 import { logRoutes } from './logging/routes.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { metricsRoutes } from './metrics/routes.ts';
+import { ClickLimits } from './urls/click-limit.ts';
 import { hotPath, linkLoader, redirect } from './urls/redirect.ts';
 import { urlRoutes } from './urls/routes.ts';
 import { UrlService } from './urls/service.ts';
@@ -73,7 +74,7 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
   const urls = new UrlService(db, linkChanges, [new URL(config.baseUrl).host.toLowerCase()]);
   const writes = new WriteRateLimiter({ perSecond: config.writeRateLimit, burst: config.writeRateBurst });
   const events = new EventService(db, clicks);
-  const redirectDeps = { cache, load: linkLoader(db), clicks };
+  const redirectDeps = { cache, load: linkLoader(db), clicks, limits: new ClickLimits(db) };
   const telemetry = new RequestTelemetry(metrics, new AccessLog(logger));
   const checks = new DependencyChecks(db, redis, metrics ? (dependency, state) => metrics.dependency(dependency, state) : undefined);
   metrics?.watchClickBuffer(clicks);

@@ -9,7 +9,21 @@ export interface CachedLink {
   id: number;
   userId: number | null;
   url: string;
+  /** False when the owner switched it off or an operator banned it (then `banned` says so). */
   active: boolean;
+  banned?: true;
+  /** Only on a link with expiry or a click limit: a plain link's redirect tests this one field. */
+  rules?: LinkRules;
+}
+
+/** What the redirect checks on a link with options, carried in the cache entry itself. */
+export interface LinkRules {
+  /** Epoch ms; the hot path compares it on every hit, so no cache tier serves past it. */
+  expiresAt: number | null;
+  maxClicks: number | null;
+  expiredUrl: string | null;
+  /** Known used up: set at load from Postgres, or by this replica when an admission fails. */
+  exhausted: boolean;
 }
 
 export type Tier = 'l1' | 'l2';

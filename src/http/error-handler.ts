@@ -2,14 +2,14 @@
 // STATUS_BY_CODE. Unknown errors are logged and answer a plain 500 that leaks nothing.
 import type { ValidationError } from 'elysia';
 import { databaseUnavailable, invalidData } from '../../db/errors.ts';
-import { AppError, STATUS_BY_CODE, type FieldProblem } from './errors.ts';
+import { AppError, CODES_IN_BODY, STATUS_BY_CODE, type FieldProblem } from './errors.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 
 export interface ErrorLog {
   error(fields: Record<string, unknown>, message: string): void;
 }
 
-export function jsonError(status: number, body: { error: string; details?: FieldProblem[] }, headers: Record<string, string> = {}) {
+export function jsonError(status: number, body: { error: string; code?: string; details?: FieldProblem[] }, headers: Record<string, string> = {}) {
   return new Response(JSON.stringify(body), {
     status,
     headers: { ...SECURITY_HEADERS, ...headers, 'content-type': 'application/json; charset=utf-8' },
@@ -50,7 +50,11 @@ export function errorResponse({ code, error: thrown, requestId, allowedMethods, 
   if (error instanceof AppError) {
     return jsonError(
       STATUS_BY_CODE[error.code],
-      error.details ? { error: error.message, details: error.details } : { error: error.message },
+      {
+        error: error.message,
+        ...(CODES_IN_BODY.has(error.code) ? { code: error.code } : {}),
+        ...(error.details ? { details: error.details } : {}),
+      },
       error.headers ? { ...headers, ...error.headers } : headers,
     );
   }

@@ -6,6 +6,15 @@ export type ErrorCode =
   | 'not_found'
   /** A link that exists but is switched off: a 404 like an unknown code, counted apart in metrics. */
   | 'link_inactive'
+  /** Past its expires_at, or out of max_clicks: 404s counted apart from unknown codes. */
+  | 'link_expired'
+  | 'link_exhausted'
+  /** Banned by an operator for abuse: 410, whatever the owner's is_active says. */
+  | 'link_banned'
+  /** The target host is banned (400 on create or update). */
+  | 'banned_host'
+  /** An Idempotency-Key reused with a different request body. */
+  | 'idempotency_mismatch'
   | 'method_not_allowed'
   | 'conflict'
   | 'payload_too_large'
@@ -43,6 +52,11 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   link_inactive: 404,
+  link_expired: 404,
+  link_exhausted: 404,
+  link_banned: 410,
+  banned_host: 400,
+  idempotency_mismatch: 422,
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
@@ -52,6 +66,14 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   chaos: 500,
   unavailable: 503,
 };
+
+/**
+ * Codes a client tells apart, sent as `code` beside `error`. Only codes added after the hackathon
+ * contract, whose error bodies stay exactly `{error, details?}`.
+ */
+export const CODES_IN_BODY: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'link_expired', 'link_exhausted', 'link_banned', 'banned_host', 'idempotency_mismatch',
+]);
 
 export const invalid = (field: string, message: string) =>
   new AppError('validation', `invalid ${field}: ${message}`, [{ field, message }]);

@@ -9,5 +9,7 @@ export const IdParams = t.Object({ id: Id });
 
 export const ErrorBody = t.Object({
   error: t.String(),
+  /** Present for errors a client tells apart (link_expired, link_exhausted, link_banned, ...). */
+  code: t.Optional(t.String()),
   details: t.Optional(t.Array(t.Object({ field: t.String(), message: t.String() }))),
 });

@@ -6,8 +6,24 @@
 import { StatusMap } from 'elysia';
 import { REDIRECT_ROUTE, type AccessLog } from '../logging/access-log.ts';
 import { UNMATCHED } from '../metrics/http.ts';
-import type { Metrics } from '../metrics/metrics.ts';
-import { AppError } from './errors.ts';
+import { divertedBy } from '../urls/redirect.ts';
+import type { Metrics, RedirectResult } from '../metrics/metrics.ts';
+import { AppError, type ErrorCode } from './errors.ts';
+
+// A refused redirect's reason, whether it answered 404/410 or a 302 to the link's expired_url.
+const REDIRECT_RESULT_BY_CODE: Partial<Record<ErrorCode, RedirectResult>> = {
+  not_found: 'not_found',
+  link_inactive: 'inactive',
+  link_expired: 'expired',
+  link_exhausted: 'exhausted',
+  link_banned: 'banned',
+};
+
+function redirectResult(status: number, error: unknown): RedirectResult | undefined {
+  if (error instanceof AppError) return REDIRECT_RESULT_BY_CODE[error.code];
+  if (status === 302) return 'found';
+  return status === 404 ? 'not_found' : undefined;
+}
 
 const STARTED = Symbol('hop.startedAt');
 const RECORDED = Symbol('hop.recorded');
@@ -41,7 +57,7 @@ export class RequestTelemetry {
     if ((context as Tracked)[RECORDED]) return;
     const value = context.responseValue;
     const status = value instanceof Response ? value.status : statusCode(context.set.status);
-    this.finish(context, status, undefined);
+    this.finish(context, status, value instanceof Response ? divertedBy.get(value) : undefined);
   }
 
   /** onError: the response built from the error, with its real status. */
@@ -61,8 +77,8 @@ export class RequestTelemetry {
     if (this.metrics) {
       this.metrics.http.observe(method, route, status, seconds);
       if (route === REDIRECT_ROUTE) {
-        if (status === 302) this.metrics.redirect('found');
-        else if (status === 404) this.metrics.redirect(error instanceof AppError && error.code === 'link_inactive' ? 'inactive' : 'not_found');
+        const result = redirectResult(status, error);
+        if (result) this.metrics.redirect(result);
       }
     }
     this.access.write(method, route, status, seconds, requestId);

@@ -9,7 +9,8 @@ import { DURATION_BUCKETS, HttpMetrics } from './http.ts';
 import { registerProcessMetrics } from './process.ts';
 import { CellCounter, type CounterCell } from './series.ts';
 
-export type RedirectResult = 'found' | 'not_found' | 'inactive';
+export const REDIRECT_RESULTS = ['found', 'not_found', 'inactive', 'expired', 'exhausted', 'banned'] as const;
+export type RedirectResult = (typeof REDIRECT_RESULTS)[number];
 export type Dependency = 'postgres' | 'redis';
 export const CHAOS_MODES = ['kill', 'latency', 'errors', 'off'] as const;
 export type ChaosMode = (typeof CHAOS_MODES)[number];
@@ -53,12 +54,13 @@ export class Metrics {
     });
     this.lookups = { l1: lookupCells('l1'), l2: lookupCells('l2') };
 
-    const redirects = new CellCounter({ name: 'hop_redirects_total', help: 'Short-code lookups answered: found (302), not_found or inactive (404).', labelNames: ['result'], registry });
-    this.redirects = {
-      found: redirects.cell({ result: 'found' }),
-      not_found: redirects.cell({ result: 'not_found' }),
-      inactive: redirects.cell({ result: 'inactive' }),
-    };
+    const redirects = new CellCounter({
+      name: 'hop_redirects_total',
+      help: 'Short-code lookups answered: found (302), not_found, inactive, expired or exhausted (404, or 302 to expired_url), banned (410).',
+      labelNames: ['result'],
+      registry,
+    });
+    this.redirects = Object.fromEntries(REDIRECT_RESULTS.map((result) => [result, redirects.cell({ result })])) as Record<RedirectResult, CounterCell<'result'>>;
 
     const metrics = this;
     new Gauge({

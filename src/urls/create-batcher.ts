@@ -14,6 +14,10 @@ export interface CreateRequest {
   customCode: string | undefined;
   originalUrl: string;
   title: string | null;
+  expiresAt: string | null;
+  maxClicks: number | null;
+  expiredUrl: string | null;
+  tags: string[];
 }
 
 export interface CreatedRow {
@@ -25,6 +29,13 @@ export interface CreatedRow {
   is_active: boolean;
   created_at: string | Date;
   updated_at: string | Date;
+  expires_at: string | Date | null;
+  max_clicks: number | null;
+  clicks_used: number;
+  expired_url: string | null;
+  tags: string[];
+  banned_at: string | Date | null;
+  ban_reason: string | null;
 }
 
 interface Pending {
@@ -127,18 +138,23 @@ export class CreateBatcher {
         short_code: pending.code,
         original_url: pending.request.originalUrl,
         title: pending.request.title,
+        expires_at: pending.request.expiresAt,
+        max_clicks: pending.request.maxClicks,
+        expired_url: pending.request.expiredUrl,
+        tags: pending.request.tags,
       })),
     );
     return (await this.db.execute(sql`
       with input as (
         select * from jsonb_to_recordset(${input}::text::jsonb)
-          as r(input int, user_id int, short_code text, original_url text, title text)
+          as r(input int, user_id int, short_code text, original_url text, title text,
+               expires_at timestamptz, max_clicks int, expired_url text, tags text[])
       ), owned as (
         select input.*, (input.user_id is not null and not exists (select 1 from users u where u.id = input.user_id)) as missing_user
         from input
       ), link as (
-        insert into urls (user_id, short_code, original_url, title)
-        select user_id, short_code, original_url, title from owned where not missing_user
+        insert into urls (user_id, short_code, original_url, title, expires_at, max_clicks, expired_url, tags)
+        select user_id, short_code, original_url, title, expires_at, max_clicks, expired_url, tags from owned where not missing_user
         -- One order for every batch, so two batches racing for the same slugs cannot deadlock.
         order by short_code
         on conflict (short_code) do nothing
@@ -147,6 +163,9 @@ export class CreateBatcher {
         insert into events (url_id, user_id, event_type, timestamp, details)
         select id, user_id, 'created', created_at,
                jsonb_build_object('short_code', short_code, 'original_url', original_url)
+               -- Options appear in the audit only when set, so a plain link's event stays as it was.
+               || jsonb_strip_nulls(jsonb_build_object('expires_at', to_char(expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'max_clicks', max_clicks, 'expired_url', expired_url,
+                    'tags', case when cardinality(tags) > 0 then to_jsonb(tags) end))
         from link
       )
       select owned.input, owned.missing_user, link.id is not null as inserted, link.*

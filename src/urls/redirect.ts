@@ -1,17 +1,21 @@
 // The hot path: GET /:short_code. Every step a redirect takes is in this file:
-// shape check -> cache (L1 -> L2 -> Postgres, single-flight) -> 404 or 302 -> click handed to the recorder.
+// shape check -> cache (L1 -> L2 -> Postgres, single-flight) -> 404/410 or 302 -> click handed to the recorder.
+// A link with options (expiry, click limit) carries `rules` in its cache entry; a plain link has none,
+// so its redirect pays one field test for the feature.
 // Bun's router hands GET /:short_code straight to `hotPath` (see src/server.ts): Elysia's per-request
 // context (cookies, hooks, response mapping) cost two thirds of the throughput there. The same
 // `redirect` also backs the Elysia route, which answers app.handle() callers and the OpenAPI document.
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { urls } from '../../db/schema.ts';
-import type { CachedLink, LinkCache } from '../cache/link-cache.ts';
+import { toIso } from '../../db/timestamps.ts';
+import type { CachedLink, LinkCache, LinkRules } from '../cache/link-cache.ts';
 import type { ClickRecorder } from '../events/click-recorder.ts';
 import { isAutomatedAgent } from '../events/user-agent.ts';
 import { errorResponse, type ErrorLog } from '../http/error-handler.ts';
 import { AppError } from '../http/errors.ts';
 import { requestIdOf } from '../http/request-id.ts';
+import type { ClickLimits } from './click-limit.ts';
 import { RESERVED_CODES } from './short-code.ts';
 
 export const REDIRECT_ROUTE = '/:short_code';
@@ -22,14 +26,28 @@ export type LinkLoader = (code: string) => Promise<CachedLink | null>;
 /** The Postgres read behind the cache: one prepared statement by short code. */
 export function linkLoader(db: Database): LinkLoader {
   const byCode = db
-    .select({ id: urls.id, userId: urls.userId, url: urls.originalUrl, active: urls.isActive })
+    .select({
+      id: urls.id, userId: urls.userId, url: urls.originalUrl, active: urls.isActive, banned: sql<boolean>`${urls.bannedAt} is not null`,
+      expiresAt: urls.expiresAt, maxClicks: urls.maxClicks, clicksUsed: urls.clicksUsed, expiredUrl: urls.expiredUrl,
+    })
     .from(urls)
     .where(eq(urls.shortCode, sql.placeholder('code')))
     .limit(1)
     .prepare('link_by_code');
   return async (code) => {
-    const link = (await byCode.execute({ code }))[0];
-    return link ? { ...link, url: locationOf(link.url) } : null;
+    const row = (await byCode.execute({ code }))[0];
+    if (!row) return null;
+    const link: CachedLink = { id: row.id, userId: row.userId, url: locationOf(row.url), active: row.active && !row.banned };
+    if (row.banned) link.banned = true;
+    if (row.expiresAt !== null || row.maxClicks !== null) {
+      link.rules = {
+        expiresAt: row.expiresAt === null ? null : Date.parse(toIso(row.expiresAt)),
+        maxClicks: row.maxClicks,
+        expiredUrl: row.expiredUrl === null ? null : locationOf(row.expiredUrl),
+        exhausted: row.maxClicks !== null && row.clicksUsed >= row.maxClicks,
+      };
+    }
+    return link;
   };
 }
 
@@ -49,6 +67,7 @@ export interface RedirectDeps {
   cache: LinkCache;
   load: LinkLoader;
   clicks: ClickRecorder;
+  limits: ClickLimits;
 }
 
 export interface Visit {
@@ -61,17 +80,63 @@ export interface Visit {
 }
 
 const unknownCode = () => new AppError('not_found', 'short code not found');
+const expired = () => new AppError('link_expired', 'short link has expired');
+const exhausted = () => new AppError('link_exhausted', 'short link has reached its click limit');
+
+/**
+ * A 302 to a link's expired_url stands for the refusal it replaces: metrics read the reason here,
+ * since the status alone says "found".
+ */
+export const divertedBy = new WeakMap<Response, AppError>();
 
 /** Resolves the code (through every cache tier), records the click and answers the 302. */
 export async function redirect(deps: RedirectDeps, visit: Visit): Promise<Response> {
   if (!CODE_SHAPE.test(visit.code)) throw unknownCode();
-  return answer(await deps.cache.resolve(visit.code, deps.load), visit, deps.clicks);
+  const link = await deps.cache.resolve(visit.code, deps.load);
+  return link?.rules ? answerWithRules(link, link.rules, visit, deps) : answer(link, visit, deps.clicks);
 }
 
-/** 404 for an unknown or inactive link; otherwise hands the click to the recorder (never awaited) and answers 302. */
-function answer(link: CachedLink | null, visit: Visit, clicks: ClickRecorder): Response {
+/** 404/410 for an unknown, inactive or banned link: the check every redirect makes first. */
+function refuseUnservable(link: CachedLink | null): asserts link is CachedLink {
   if (!link) throw unknownCode();
-  if (!link.active) throw new AppError('link_inactive', 'short link is inactive');
+  if (!link.active) {
+    throw link.banned ? new AppError('link_banned', 'short link has been disabled for abuse') : new AppError('link_inactive', 'short link is inactive');
+  }
+}
+
+/**
+ * A link with options: expiry is a comparison with the clock, a click limit one conditional
+ * increment in Postgres per admitted GET (HEAD only reads the cached state). A refused redirect
+ * records no click and goes to expired_url when the owner set one.
+ */
+async function answerWithRules(link: CachedLink, rules: LinkRules, visit: Visit, deps: RedirectDeps): Promise<Response> {
+  refuseUnservable(link);
+  if (rules.expiresAt !== null && Date.now() >= rules.expiresAt) return refuse(expired(), rules, visit);
+  if (rules.maxClicks !== null) {
+    if (rules.exhausted) return refuse(exhausted(), rules, visit);
+    if (visit.countClick) {
+      const admission = await deps.limits.admit(link.id);
+      // The entry is this replica's own copy: marking it spares the next visitor a round trip.
+      if (admission !== 'admitted') rules.exhausted = true;
+      if (admission === 'refused') return refuse(exhausted(), rules, visit);
+    }
+  }
+  return answer(link, visit, deps.clicks);
+}
+
+function refuse(reason: AppError, rules: LinkRules, visit: Visit): Response {
+  if (rules.expiredUrl === null) throw reason;
+  const response = new Response(null, {
+    status: 302,
+    headers: { Location: rules.expiredUrl, 'Cache-Control': 'private, no-store', 'X-Request-Id': visit.requestId },
+  });
+  divertedBy.set(response, reason);
+  return response;
+}
+
+/** 404/410 for an unknown, inactive or banned link; otherwise hands the click to the recorder (never awaited) and answers 302. */
+function answer(link: CachedLink | null, visit: Visit, clicks: ClickRecorder): Response {
+  refuseUnservable(link);
   // No security headers here: a 302 has no body to sniff, frame or run, and each header costs
   // measurable time on the hottest response hop sends. Built before the click is recorded, so a
   // redirect that fails records nothing.
@@ -118,18 +183,18 @@ export function hotPath(deps: HotPathDeps) {
       response = errorResponse({ code: 'UNKNOWN', error, requestId: visit.requestId, allowedMethods: () => [], log: deps.log });
     }
     try {
-      deps.record(method, REDIRECT_ROUTE, response.status, (performance.now() - started) / 1000, visit.requestId, failure);
+      deps.record(method, REDIRECT_ROUTE, response.status, (performance.now() - started) / 1000, visit.requestId, failure ?? divertedBy.get(response));
     } catch {
       // Telemetry is best effort: the answer stands.
     }
     return response;
   };
 
-  const slow = async (started: number, method: string, visit: Visit): Promise<Response> => {
+  const slow = async (started: number, method: string, visit: Visit, cached?: CachedLink): Promise<Response> => {
     let response: Response;
     try {
       if (deps.drills.active) await deps.drills.disturb(REDIRECT_ROUTE);
-      response = await redirect(deps, visit);
+      response = cached?.rules ? await answerWithRules(cached, cached.rules, visit, deps) : await redirect(deps, visit);
     } catch (error) {
       return finish(started, method, visit, () => {
         throw error;
@@ -152,7 +217,9 @@ export function hotPath(deps: HotPathDeps) {
     };
     if (!deps.drills.active && CODE_SHAPE.test(code)) {
       const cached = deps.cache.peek(code);
-      if (cached !== undefined) return finish(started, method, visit, () => answer(cached, visit, deps.clicks));
+      // A plain link (no rules) is answered synchronously; one with rules may need Postgres.
+      if (cached !== undefined && cached?.rules === undefined) return finish(started, method, visit, () => answer(cached, visit, deps.clicks));
+      if (cached) return slow(started, method, visit, cached);
     }
     return slow(started, method, visit);
   };

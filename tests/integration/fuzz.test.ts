@@ -17,6 +17,7 @@ beforeAll(async () => {
   hop = await startHop(database.db);
   await hop.json('/users', { username: 'fuzz-owner', email: 'fuzz-owner@example.com' });
   sentinelId = (await hop.json('/urls', { original_url: 'https://example.com/fuzz', short_code: 'fuzzcode' })).body.id;
+  await hop.json('/urls', { original_url: 'https://example.com/fuzz-options', short_code: 'fuzzoptions', max_clicks: 5, tags: ['fuzz'] });
 });
 afterAll(async () => {
   await hop.stop();
@@ -71,6 +72,11 @@ const ENDPOINTS: [string, string, fc.Arbitrary<Record<string, unknown>>][] = [
   ['POST', '/users', objectWith('username', 'email')],
   ['POST', '/shorten', objectWith('url')],
   ['POST', '/urls', objectWith('original_url', 'user_id', 'title', 'short_code')],
+  // Link options (issue 13), with a valid target so the options themselves are what is probed.
+  ['POST', '/shorten', objectWith('expires_at', 'max_clicks', 'expired_url', 'tags').map((body) => ({ url: 'https://example.com/o', ...body }))],
+  ['POST', '/urls', objectWith('expires_at', 'max_clicks', 'expired_url', 'tags').map((body) => ({ original_url: 'https://example.com/o', ...body }))],
+  // On the second link (created in beforeAll), so the sentinel's redirect check below stays as it was.
+  ['PUT', '/urls/2', objectWith('expires_at', 'max_clicks', 'expired_url', 'tags')],
   ['POST', '/events', objectWith('event_type', 'url_id', 'user_id', 'details')],
   ['PUT', '/users/1', objectWith('username', 'email')],
   ['PUT', '/urls/1', objectWith('original_url', 'title', 'is_active')],
@@ -97,7 +103,7 @@ describe('fuzzing', () => {
       idLike.map((id) => `/events/${id}`),
       fc.string({ maxLength: 80 }).map((code) => `/${encodeURIComponent(code)}`),
       fc.constantFrom('/%2e%2e/%2e%2e/etc/passwd', '//double', '/users/1/extra', '/./users', '/fuzzcode?x=1', '/%00', '/docs/../users'),
-      fc.tuple(fc.constantFrom('/urls', '/events', '/users'), fc.constantFrom('page', 'per_page', 'user_id', 'url_id', 'is_active', 'event_type'), idLike).map(
+      fc.tuple(fc.constantFrom('/urls', '/events', '/users'), fc.constantFrom('page', 'per_page', 'user_id', 'url_id', 'is_active', 'event_type', 'tag'), idLike).map(
         ([base, key, value]) => `${base}?${key}=${encodeURIComponent(value)}`,
       ),
     );
