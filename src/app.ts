@@ -16,7 +16,7 @@ import { DependencyChecks } from './health/checks.ts';
 import { healthRoutes } from './health/routes.ts';
 import { errorResponse } from './http/error-handler.ts';
 import { mediaTypeMismatch } from './http/content-type.ts';
-import { AppError } from './http/errors.ts';
+import { AppError, methodNotAllowed } from './http/errors.ts';
 import { peerOf } from './http/peer.ts';
 import { clientAddress, isWrite, WriteRateLimiter } from './http/rate-limit.ts';
 import { requestIdOf } from './http/request-id.ts';
@@ -32,6 +32,8 @@ import { metricsRoutes } from './metrics/routes.ts';
 import { ClickLimits } from './urls/click-limit.ts';
 import { hotPath, linkLoader, redirect } from './urls/redirect.ts';
 import { urlRoutes } from './urls/routes.ts';
+import { SelfTargets } from './urls/self-target.ts';
+import { RESERVED_CODES } from './urls/short-code.ts';
 import { UrlService } from './urls/service.ts';
 import { userRoutes } from './users/routes.ts';
 import { UserService } from './users/service.ts';
@@ -71,11 +73,13 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
     await Promise.all(codes.map((code) => cache.invalidate(code)));
   });
   // Links may not point back at hop itself (a redirect chain or loop).
-  const urls = new UrlService(db, linkChanges, [new URL(config.baseUrl).host.toLowerCase()]);
+  const selfTargets = new SelfTargets(config.baseUrl, config.host, config.port);
+  const urls = new UrlService(db, linkChanges, (url) => selfTargets.matches(url));
   const writes = new WriteRateLimiter({ perSecond: config.writeRateLimit, burst: config.writeRateBurst });
   const events = new EventService(db, clicks);
   const redirectDeps = { cache, load: linkLoader(db), clicks, limits: new ClickLimits(db) };
-  const telemetry = new RequestTelemetry(metrics, new AccessLog(logger));
+  // A request refused before routing (413, 429) is still counted under the template it was for.
+  const telemetry = new RequestTelemetry(metrics, new AccessLog(logger), (method, pathname) => routesOf().templateFor(method, pathname));
   const checks = new DependencyChecks(db, redis, metrics ? (dependency, state) => metrics.dependency(dependency, state) : undefined);
   metrics?.watchClickBuffer(clicks);
   metrics?.watchPool(db.$gate);
@@ -86,7 +90,7 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
   const adminToken = config.adminToken ? new Secret(config.adminToken) : null;
   let routeTable: RouteTable | undefined;
   // Built on first use: the table needs every route, which exist only once the app is composed.
-  const methodsFor = (pathname: string): string[] => (routeTable ??= new RouteTable(app.routes)).methodsFor(pathname);
+  const routesOf = () => (routeTable ??= new RouteTable(app.routes));
 
   // systemRouter off: Bun's native router would send /docs (a static response Elysia keeps out of
   // it) to the /:short_code catch-all.
@@ -121,7 +125,8 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
         code,
         error,
         requestId: set.headers['x-request-id'] as string | undefined,
-        allowedMethods: () => methodsFor(new URL(request.url).pathname),
+        allowedMethods: () => routesOf().methodsFor(new URL(request.url).pathname),
+        literalMethods: () => routesOf().literalMethodsFor(new URL(request.url).pathname),
         log: logger,
       });
       telemetry.failed(context, response.status, error);
@@ -154,18 +159,22 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
     .use(urlRoutes(urls, config.baseUrl, config.listCap))
     .use(eventRoutes(events, config.listCap))
     // Last: the catch-all single segment is every short code.
-    .get('/:short_code', ({ params, request, set }) =>
-      redirect(redirectDeps, {
+    .get('/:short_code', ({ params, request, set }) => {
+      // `GET /shorten`, `GET /chaos`: hop's own path with another method, not a short code.
+      if (RESERVED_CODES.has(params.short_code)) throw methodNotAllowed(routesOf().literalMethodsFor(`/${params.short_code}`));
+      return redirect(redirectDeps, {
         code: params.short_code,
         countClick: request.method === 'GET',
         referrer: request.headers.get('referer'),
         userAgent: request.headers.get('user-agent'),
         requestId: String(set.headers['x-request-id']),
-      }),
-    { detail: { tags: ['redirect'], summary: 'Redirect to the original URL (302) and record a click' } });
+      });
+    }, { detail: { tags: ['redirect'], summary: 'Redirect to the original URL (302) and record a click' } });
 
   // What src/server.ts mounts on Bun's router for GET /:short_code, ahead of Elysia.
   return Object.assign(app, {
+    /** src/server.ts tells the app where it listens, so links to that port on this host are refused. */
+    listeningOn: (port: number) => selfTargets.addListener(port),
     hotPath: hotPath({
       ...redirectDeps,
       record: (method, route, status, seconds, requestId, error) => telemetry.record(method, route, status, seconds, requestId, error),

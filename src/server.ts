@@ -12,7 +12,7 @@ export interface ListenOptions {
 }
 
 export function serve(app: App, { port, hostname }: ListenOptions): Server<undefined> {
-  return Bun.serve({
+  const server = Bun.serve({
     port,
     hostname,
     reusePort: false,
@@ -24,4 +24,6 @@ export function serve(app: App, { port, hostname }: ListenOptions): Server<undef
       return app.fetch(request);
     },
   });
+  app.listeningOn(server.port!);
+  return server;
 }

@@ -2,7 +2,7 @@
 // STATUS_BY_CODE. Unknown errors are logged and answer a plain 500 that leaks nothing.
 import type { ValidationError } from 'elysia';
 import { databaseUnavailable, invalidData } from '../../db/errors.ts';
-import { AppError, CODES_IN_BODY, STATUS_BY_CODE, type FieldProblem } from './errors.ts';
+import { AppError, CODES_IN_BODY, methodNotAllowed, STATUS_BY_CODE, type FieldProblem } from './errors.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 
 export interface ErrorLog {
@@ -38,11 +38,18 @@ export interface ErrorContext {
   requestId: string | undefined;
   /** Methods this path answers to, for telling 405 from 404. */
   allowedMethods: () => string[];
+  /** Methods of routes spelling this path out (`POST /users/bulk`), which a template also matched. */
+  literalMethods?: () => string[];
   log: ErrorLog;
 }
 
-export function errorResponse({ code, error: thrown, requestId, allowedMethods, log }: ErrorContext): Response {
+export function errorResponse({ code, error: thrown, requestId, allowedMethods, literalMethods, log }: ErrorContext): Response {
   let error = thrown;
+  // `GET /users/bulk` reached `GET /users/:id` and failed its id check: the path is POST's.
+  if (code === 'VALIDATION' && (thrown as ValidationError).type === 'params') {
+    const literal = literalMethods?.() ?? [];
+    if (literal.length > 0) error = methodNotAllowed(literal);
+  }
   const headers: Record<string, string> = requestId ? { 'x-request-id': requestId } : {};
   // Elysia wraps what a parse hook throws in its ParseError; the AppError inside is what counts.
   const cause = code === 'PARSE' ? (error as { cause?: unknown }).cause : undefined;

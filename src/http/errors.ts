@@ -79,3 +79,6 @@ export const invalid = (field: string, message: string) =>
   new AppError('validation', `invalid ${field}: ${message}`, [{ field, message }]);
 
 export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
+
+export const methodNotAllowed = (allowed: string[]) =>
+  new AppError('method_not_allowed', 'method not allowed', undefined, { allow: allowed.join(', ') });

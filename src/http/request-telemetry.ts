@@ -45,6 +45,8 @@ export class RequestTelemetry {
   constructor(
     private readonly metrics: Metrics | null,
     private readonly access: AccessLog,
+    /** The template of a request Elysia never routed (refused in onRequest); undefined: unmatched. */
+    private readonly templateFor: (method: string, pathname: string) => string | undefined = () => undefined,
   ) {}
 
   /** onRequest: the clock starts before anything else runs. */
@@ -69,7 +71,9 @@ export class RequestTelemetry {
   private finish(context: RequestContext, status: number, error: unknown): void {
     const started = (context as Tracked)[STARTED];
     const seconds = started === undefined ? 0 : (performance.now() - started) / 1000;
-    this.record(context.request.method, context.route || UNMATCHED, status, seconds, context.set.headers['x-request-id'] as string | undefined, error);
+    const { method } = context.request;
+    const route = context.route || this.templateFor(method, pathOf(context.request.url)) || UNMATCHED;
+    this.record(method, route, status, seconds, context.set.headers['x-request-id'] as string | undefined, error);
   }
 
   /** One finished request: its RED metrics, its redirect result and its access line. */
@@ -83,6 +87,13 @@ export class RequestTelemetry {
     }
     this.access.write(method, route, status, seconds, requestId);
   }
+}
+
+// After "scheme://host", up to the query.
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  const query = url.indexOf('?', start);
+  return url.slice(start, query === -1 ? undefined : query);
 }
 
 function statusCode(status: number | string | undefined): number {

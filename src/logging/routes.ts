@@ -15,7 +15,8 @@ export function logRoutes(ring: LogRing, token: Secret | null) {
       transform({ request }) {
         if (!token) throw new AppError('not_found', 'not found');
         if (!token.matches(bearerToken(request.headers.get('authorization')))) {
-          throw new AppError('unauthorized', 'missing or wrong bearer token');
+          // RFC 9110: a 401 names the scheme the client should use.
+          throw new AppError('unauthorized', 'missing or wrong bearer token', undefined, { 'www-authenticate': 'Bearer realm="hop"' });
         }
       },
       query: t.Object({

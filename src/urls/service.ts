@@ -144,8 +144,8 @@ export class UrlService {
   constructor(
     private readonly db: Database,
     private readonly cache: LinkChanges = NO_CACHE,
-    /** host[:port] values hop answers on: links may not point back at it. */
-    private readonly ownHosts: readonly string[] = [],
+    /** Whether a target points back at hop itself (see self-target.ts). */
+    private readonly isSelf: (url: URL) => boolean = () => false,
   ) {
     this.creates = new CreateBatcher(db);
   }
@@ -159,11 +159,11 @@ export class UrlService {
     const row = await this.creates.submit({
       userId: ownerFor(actor, input.user_id ?? null),
       customCode,
-      originalUrl: checkTargetUrl(input.original_url, 'original_url', this.ownHosts),
+      originalUrl: checkTargetUrl(input.original_url, 'original_url', this.isSelf),
       title: input.title == null ? null : checkStorable(input.title, 'title'),
       expiresAt: checkExpiry(input.expires_at ?? null, true),
       maxClicks: checkMaxClicks(input.max_clicks ?? null),
-      expiredUrl: input.expired_url == null ? null : checkTargetUrl(input.expired_url, 'expired_url', this.ownHosts),
+      expiredUrl: input.expired_url == null ? null : checkTargetUrl(input.expired_url, 'expired_url', this.isSelf),
       tags: checkTags(input.tags ?? []),
     });
     // Only a chosen slug can have been looked up (and cached as unknown) before it existed;
@@ -205,14 +205,14 @@ export class UrlService {
 
   async update(actor: Actor, id: number, patch: UrlPatch): Promise<Url> {
     const values: Partial<typeof urls.$inferInsert> = {};
-    if (patch.original_url !== undefined) values.originalUrl = checkTargetUrl(patch.original_url, 'original_url', this.ownHosts);
+    if (patch.original_url !== undefined) values.originalUrl = checkTargetUrl(patch.original_url, 'original_url', this.isSelf);
     if (patch.title !== undefined) values.title = patch.title === null ? null : checkStorable(patch.title, 'title');
     if (patch.is_active !== undefined) values.isActive = patch.is_active;
     // Moving the expiry into the past is how an owner ends a link now, so only a create insists on the future.
     if (patch.expires_at !== undefined) values.expiresAt = checkExpiry(patch.expires_at, false);
     if (patch.max_clicks !== undefined) values.maxClicks = checkMaxClicks(patch.max_clicks);
     if (patch.expired_url !== undefined) {
-      values.expiredUrl = patch.expired_url === null ? null : checkTargetUrl(patch.expired_url, 'expired_url', this.ownHosts);
+      values.expiredUrl = patch.expired_url === null ? null : checkTargetUrl(patch.expired_url, 'expired_url', this.isSelf);
     }
     if (patch.tags !== undefined) values.tags = checkTags(patch.tags);
 

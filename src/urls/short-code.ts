@@ -32,9 +32,11 @@ export function checkShortCode(code: string): string {
 /**
  * A link target must be an absolute http(s) URL with a host. It may not carry credentials
  * (`https://bank.example@evil.example` reads as one host and goes to another) nor point at hop
- * itself (`ownHosts`), which would chain redirects or loop.
+ * itself (`isSelf`), which would chain redirects or loop. The answer is the URL as visitors will be
+ * sent to it (WHATWG-serialised: `https:\\evil.com` is `https://evil.com/`), so what is stored and
+ * shown is what is served.
  */
-export function checkTargetUrl(text: string, field = 'original_url', ownHosts: readonly string[] = []): string {
+export function checkTargetUrl(text: string, field = 'original_url', isSelf: (url: URL) => boolean = () => false): string {
   const trimmed = checkStorable(text.trim(), field);
   if (trimmed.length === 0 || trimmed.length > MAX_URL_LENGTH) {
     throw invalid(field, `must be 1 to ${MAX_URL_LENGTH} characters`);
@@ -48,6 +50,9 @@ export function checkTargetUrl(text: string, field = 'original_url', ownHosts: r
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalid(field, 'must use http or https');
   if (!parsed.hostname) throw invalid(field, 'must have a host');
   if (parsed.username || parsed.password) throw invalid(field, 'must not contain credentials');
-  if (ownHosts.includes(parsed.host.toLowerCase())) throw invalid(field, 'must not point at this shortener');
-  return trimmed;
+  if (isSelf(parsed)) throw invalid(field, 'must not point at this shortener');
+  const served = parsed.href;
+  if (served.length > MAX_URL_LENGTH) throw invalid(field, `must be 1 to ${MAX_URL_LENGTH} characters once normalised`);
+  // `https://example.com` and `https://example.com/` are one resource: keep the caller's spelling.
+  return served === `${trimmed}/` ? trimmed : served;
 }

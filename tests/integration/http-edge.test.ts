@@ -178,3 +178,46 @@ describe('write rate limit', () => {
     }
   });
 });
+
+describe('edges a newcomer hit', () => {
+  it("answers 405 with Allow for GET on hop's own POST-only paths, not 'short code not found'", async () => {
+    for (const [path, allow] of [['/shorten', 'POST'], ['/chaos', 'POST'], ['/users/bulk', 'POST']] as const) {
+      const response = await hop.request(path);
+      const body = await expectJsonError(response, 405);
+      expect(body.error).toBe('method not allowed');
+      expect(response.headers.get('allow')).toBe(allow);
+    }
+  });
+
+  it('refuses an id that is not plain decimal digits (0x10 is not 16)', async () => {
+    const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/sixteen' });
+    expect((await hop.request(`/urls/${link.id}`)).status).toBe(200);
+    for (const id of ['0x10', '1e1', '0b1', '%201', '+1']) {
+      const body = await expectJsonError(await hop.request(`/urls/${id}`), 400);
+      expect(body.details[0].field).toBe('id');
+    }
+    await expectJsonError(await hop.request('/urls?per_page=0x10'), 400);
+  });
+
+  it('refuses links to hop itself in any spelling of its own listener', async () => {
+    const port = new URL(hop.url).port;
+    const loops = [`http://127.0.0.1:${port}/x`, `http://localhost.:${port}/x`, `http://[::1]:${port}/x`, `http://0.0.0.0:${port}/`, `http://2130706433:${port}/`, `http://0x7f.1:${port}/`, `${hop.config.baseUrl}/abc`];
+    for (const target of loops) {
+      const { status, body } = await hop.json('/shorten', { url: target });
+      expect(status).toBe(400);
+      expect(body.error).toContain('must not point at this shortener');
+    }
+    const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/ok' });
+    expect((await hop.json(`/urls/${link.id}`, { original_url: `http://[::ffff:127.0.0.1]:${port}/` }, 'PUT')).status).toBe(400);
+  });
+
+  it('stores and shows the URL visitors are actually sent to', async () => {
+    const { status, body } = await hop.json('/shorten', { url: 'https:\\\\evil.com' });
+    expect(status).toBe(201);
+    expect(body.original_url).toBe('https://evil.com/');
+    const redirect = await hop.request(`/${body.short_code}`);
+    expect(redirect.headers.get('location')).toBe(body.original_url);
+    const { body: urls } = await hop.json('/urls?per_page=1');
+    expect(urls[0].original_url).toBe('https://evil.com/');
+  });
+});

@@ -106,6 +106,23 @@ describe('GET /metrics', () => {
     expect(sample(text, 'http_request_duration_seconds_sum', redirect)).toBeGreaterThan(0);
   });
 
+  it('counts a 413 or 429 refused before routing under the route it was for, not as unmatched', async () => {
+    const limited = await startHop(database.db, { env: { WRITE_RATE_LIMIT: '1', WRITE_RATE_BURST: '1' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await limited.json('/urls', { original_url: `https://example.com/limited/${i}` })).status);
+      expect(statuses).toContain(429);
+      const tooBig = await limited.request('/users', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(2 * 1024 * 1024) }, body: 'x'.repeat(2 * 1024 * 1024) });
+      expect(tooBig.status).toBe(413);
+      const text = await scrape(limited);
+      expect(sample(text, 'http_requests_total', { method: 'POST', route: '/urls', status: '429' })).toBe(statuses.filter((s) => s === 429).length);
+      expect(sample(text, 'http_requests_total', { method: 'POST', route: '/users', status: '413' })).toBe(1);
+      expect(text).not.toContain('route="unmatched",status="429"');
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('counts cache lookups per tier and redirect results', async () => {
     const before = await scrape();
     const unknown = `NoSuch${Date.now().toString(36)}`; // Redis is shared: a fixed code could already be cached as absent
@@ -261,6 +278,7 @@ describe('access log and GET /logs', () => {
     for (const headers of [{}, { authorization: 'Bearer wrong-token-of-some-length' }, { authorization: ADMIN_TOKEN }, { authorization: `Basic ${ADMIN_TOKEN}` }] as Record<string, string>[]) {
       const response = await hop.request('/logs?limit=0', { headers });
       expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="hop"');
       expect(response.headers.get('content-type')).toStartWith('application/json');
       expect(((await response.json()) as any).error).toContain('token');
     }

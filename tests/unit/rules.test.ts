@@ -5,6 +5,7 @@ import { windowOf } from '../../src/http/pagination.ts';
 import { RouteTable } from '../../src/http/route-table.ts';
 import { requestIdOf } from '../../src/http/request-id.ts';
 import { isAutomatedAgent } from '../../src/events/user-agent.ts';
+import { SelfTargets } from '../../src/urls/self-target.ts';
 import { checkShortCode, checkTargetUrl, newShortCode } from '../../src/urls/short-code.ts';
 import { checkEmail, checkUsername } from '../../src/users/service.ts';
 
@@ -37,9 +38,30 @@ describe('short codes', () => {
   it('refuses credentials in a target and targets on hop itself', () => {
     expect(() => checkTargetUrl('https://bank.example@evil.example/')).toThrow('credentials');
     expect(() => checkTargetUrl('https://user:pw@example.com/')).toThrow('credentials');
-    expect(() => checkTargetUrl('https://ho.p/abc', 'url', ['ho.p'])).toThrow('shortener');
-    expect(() => checkTargetUrl('http://LOCALHOST:3000/x', 'url', ['localhost:3000'])).toThrow('shortener');
-    expect(checkTargetUrl('http://localhost:3001/x', 'url', ['localhost:3000'])).toBe('http://localhost:3001/x');
+    const hop = new SelfTargets('https://ho.p', '127.0.0.1', 3000);
+    const isSelf = (url: URL) => hop.matches(url);
+    expect(() => checkTargetUrl('https://ho.p/abc', 'url', isSelf)).toThrow('shortener');
+    expect(() => checkTargetUrl('https://HO.P./abc', 'url', isSelf)).toThrow('shortener');
+    expect(checkTargetUrl('http://ho.p:8443/abc', 'url', isSelf)).toBe('http://ho.p:8443/abc');
+    expect(checkTargetUrl('http://localhost:3001/x', 'url', isSelf)).toBe('http://localhost:3001/x');
+  });
+
+  it("refuses hop's own listeners in every spelling of this host", () => {
+    const hop = new SelfTargets('http://localhost:3000', '127.0.0.1', 3000);
+    hop.addListener(41234);
+    const spellings = [
+      'http://LOCALHOST:3000/x', 'http://localhost.:3000/', 'http://127.0.0.1:41234/', 'http://127.1.2.3:41234/',
+      'http://[::1]:41234/', 'http://[::]:41234/', 'http://0.0.0.0:41234/', 'http://2130706433:41234/', 'http://0x7f000001:41234/',
+      'http://0177.0.0.1:41234/', 'http://127.1:41234/', 'http://[::ffff:127.0.0.1]:41234/', 'http://app.localhost:41234/',
+    ];
+    for (const target of spellings) expect(() => checkTargetUrl(target, 'url', (url) => hop.matches(url))).toThrow('shortener');
+    expect(checkTargetUrl('http://127.0.0.1:41235/', 'url', (url) => hop.matches(url))).toBe('http://127.0.0.1:41235/');
+  });
+
+  it('stores the URL visitors are sent to, not the spelling that was sent', () => {
+    expect(checkTargetUrl('https:\\\\evil.com')).toBe('https://evil.com/');
+    expect(checkTargetUrl('HTTPS://Example.COM/a b')).toBe('https://example.com/a%20b');
+    expect(checkTargetUrl('https://example.com')).toBe('https://example.com');
   });
 });
 
