@@ -1,6 +1,6 @@
 // hop's tables. Postgres is the source of truth; every filter the API offers has an index.
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, serial, smallint, text, timestamp, varchar } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, char, index, integer, jsonb, pgTable, primaryKey, serial, smallint, text, timestamp, varchar } from 'drizzle-orm/pg-core';
 
 // Timestamps travel as ISO strings: drizzle's bun-sql driver mishandles Date round-trips
 // (precision and zone bugs), so the column stays timestamptz and the value stays text.
@@ -51,21 +51,29 @@ export const urls = pgTable(
   ],
 );
 
+// Partitioned (migration 0005, hand-written: drizzle cannot express it): by event_type into
+// `events_clicks`, itself one partition per month of `timestamp` (created ahead and dropped by
+// src/events/click-partitions.ts), and `events_other`. Ids come from one bigint sequence; only
+// `events_other` has a primary key, since a unique index on the click months would need the month.
 export const events = pgTable(
   'events',
   {
-    id: serial('id').primaryKey(),
+    id: bigserial('id', { mode: 'number' }).notNull(),
     // Deleting a link keeps its audit history: the rows lose the reference, not the record.
     urlId: integer('url_id').references(() => urls.id, { onDelete: 'set null' }),
     userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
     eventType: varchar('event_type', { length: 64 }).notNull(),
     timestamp: instant('timestamp').notNull().defaultNow(),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    // Clicks only, set by the click writer: the country of the client address, and the visitor hash
+    // of the day (docs/analytics.md). The address itself is never stored.
+    country: char('country', { length: 2 }),
+    visitor: bigint('visitor', { mode: 'bigint' }),
   },
   (table) => [
-    index('events_url_id_idx').on(table.urlId),
-    index('events_user_id_idx').on(table.userId),
-    index('events_event_type_idx').on(table.eventType),
+    // Every list filter reads newest first: (filter, timestamp, id) serves a page without a sort.
+    index('events_url_id_idx').on(table.urlId, table.timestamp.desc().nullsFirst(), table.id.desc().nullsFirst()),
+    index('events_user_id_idx').on(table.userId, table.timestamp.desc().nullsFirst(), table.id.desc().nullsFirst()),
     index('events_timestamp_idx').on(table.timestamp.desc().nullsFirst(), table.id.desc().nullsFirst()),
   ],
 );

@@ -188,9 +188,12 @@ export async function importDataset(db: Database, data: Dataset): Promise<Import
   const eventIds = await insertBatches(events, async (json) =>
     ids(await db.execute<{ id: number }>(sql`
       insert into events (id, url_id, user_id, event_type, timestamp, details)
-      select id, url_id, user_id, event_type, timestamp, coalesce(details, '{}'::jsonb)
+      select distinct on (id) id, url_id, user_id, event_type, timestamp, coalesce(details, '{}'::jsonb)
       from jsonb_to_recordset(${json}::text::jsonb) as r(id int, url_id int, user_id int, event_type text,
         timestamp timestamptz, details jsonb)
+      -- Only audit events have a primary key (clicks live in monthly partitions): look for the id.
+      where not exists (select 1 from events e where e.id = r.id)
+      order by id
       on conflict do nothing returning id`)));
   for (const event of data.events) {
     if (!eventIds.has(event.id)) problems.push(`events.csv id ${event.id}: duplicate id, skipped`);

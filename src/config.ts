@@ -44,6 +44,12 @@ export interface Config {
     readonly bufferCap: number;
     readonly flushConcurrency: number;
   };
+  readonly stats: {
+    /** Months of raw clicks kept (whole monthly partitions dropped past it); 0 keeps all. */
+    readonly clickRetentionMonths: number;
+    /** How often a replica tries the storage upkeep (one replica does it per round). */
+    readonly maintenanceIntervalMs: number;
+  };
   readonly version: string;
 }
 
@@ -142,6 +148,10 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
       batchSize: integer(env, 'CLICK_BATCH_SIZE', 2_000, 1, 100_000),
       bufferCap: integer(env, 'CLICK_BUFFER_CAP', 200_000, 1, 10_000_000),
       flushConcurrency: integer(env, 'CLICK_FLUSH_CONCURRENCY', 2, 1, 16),
+    }),
+    stats: Object.freeze({
+      clickRetentionMonths: integer(env, 'CLICK_RETENTION_MONTHS', 0, 0, 1200),
+      maintenanceIntervalMs: integer(env, 'MAINTENANCE_INTERVAL_SECONDS', 3_600, 10, 86_400) * 1000,
     }),
     version,
   });

@@ -15,8 +15,9 @@ import { ClickRecorder } from './events/click-recorder.ts';
 import { LogRing } from './logging/log-ring.ts';
 import { createLogger, closeLogs } from './logging/logger.ts';
 import { Metrics } from './metrics/metrics.ts';
-import { clickObserver } from './metrics/observers.ts';
+import { clickObserver, maintenanceObserver } from './metrics/observers.ts';
 import { serve } from './server.ts';
+import { Maintenance } from './stats/maintenance.ts';
 
 let config;
 try {
@@ -56,6 +57,10 @@ if (config.seed && (await isEmpty(db))) {
   logger.info({ users: result.users, urls: result.urls, events: result.events }, 'seeded demo data');
 }
 
+// Click partitions made ahead and months past the retention dropped, by one replica per round.
+const maintenance = new Maintenance(db, { retentionMonths: config.stats.clickRetentionMonths, intervalMs: config.stats.maintenanceIntervalMs }, maintenanceObserver(metrics, logger));
+maintenance.start();
+
 const redis = config.redisUrl ? openRedis(config.redisUrl, (error) => logger.debug({ err: error.message }, 'redis error')) : null;
 const cache = new LinkCache(config.cache, redis?.client ?? null, redis?.subscriber ?? null, metrics?.cache);
 const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger));
@@ -84,6 +89,7 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
     logger.error({ err: error }, 'clicks could not be flushed on shutdown');
     exitCode ||= 1;
   }
+  await maintenance.stop();
   cache.close();
   metrics?.close();
   await redis?.close();

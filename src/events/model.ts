@@ -30,4 +30,6 @@ export const EventQuery = t.Object({
   url_id: t.Optional(Id),
   user_id: t.Optional(Id),
   event_type: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
+  from: t.Optional(t.String({ format: 'date-time', description: 'ISO 8601, inclusive' })),
+  to: t.Optional(t.String({ format: 'date-time', description: 'ISO 8601, exclusive' })),
 });

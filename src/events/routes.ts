@@ -13,8 +13,10 @@ export function eventRoutes(events: EventService, listCap: number) {
     }, { body: NewEventBody, response: { 201: Event } })
     .get('', async ({ query, set }) => {
       const { page, per_page, ...filter } = query;
-      const { rows, total } = await events.list(filter, windowOf({ page, per_page }, listCap));
+      const { rows, total, exact } = await events.list(filter, windowOf({ page, per_page }, listCap));
       set.headers['x-total-count'] = String(total);
+      // Past EXACT_COUNT_BOUND matches the total is Postgres' estimate: said so, not hidden.
+      if (!exact) set.headers['x-total-count-exact'] = 'false';
       return rows;
     }, { query: EventQuery })
     .get('/:id', ({ params }) => events.get(params.id), { params: IdParams, response: Event })

@@ -1,5 +1,5 @@
 // The audit and click log: explicit events from clients, and reads over everything hop wrote.
-import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { foreignKeyViolation } from '../../db/errors.ts';
 import { eventCount, events, type EventRow } from '../../db/schema.ts';
@@ -29,6 +29,20 @@ export interface EventFilter {
   url_id?: number;
   user_id?: number;
   event_type?: string;
+  /** ISO 8601; `to` is exclusive. */
+  from?: string;
+  to?: string;
+}
+
+/**
+ * A filtered list counts its matches exactly up to this many; past it the total is Postgres'
+ * estimate (never below the bound) and `exact` is false: counting every click of a busy link on each
+ * page read would grow with the table (docs/api.md, "Totals of filtered lists").
+ */
+export const EXACT_COUNT_BOUND = 10_000;
+
+export interface EventListing extends Listing<Event> {
+  exact: boolean;
 }
 
 /** Lets reads see clicks still waiting in this replica's buffer. */
@@ -36,7 +50,17 @@ export interface PendingClicks {
   flush(): Promise<void>;
 }
 
-export function toEvent(row: EventRow): Event {
+// The contract's columns only: the click columns (country, visitor) are for the rollups.
+const EVENT_COLUMNS = {
+  id: events.id,
+  urlId: events.urlId,
+  userId: events.userId,
+  eventType: events.eventType,
+  timestamp: events.timestamp,
+  details: events.details,
+};
+
+export function toEvent(row: Pick<EventRow, keyof typeof EVENT_COLUMNS>): Event {
   return {
     id: row.id,
     url_id: row.urlId,
@@ -78,24 +102,44 @@ export class EventService {
     }
   }
 
-  async list(filter: EventFilter, window: Window): Promise<Listing<Event>> {
+  async list(filter: EventFilter, window: Window): Promise<EventListing> {
+    if (filter.from !== undefined && filter.to !== undefined && Date.parse(filter.from) >= Date.parse(filter.to)) {
+      throw invalid('from', 'must be before to');
+    }
     await this.pending.flush();
     const conditions: SQL[] = [];
     if (filter.url_id !== undefined) conditions.push(eq(events.urlId, filter.url_id));
     if (filter.user_id !== undefined) conditions.push(eq(events.userId, filter.user_id));
     if (filter.event_type !== undefined) conditions.push(eq(events.eventType, filter.event_type));
+    if (filter.from !== undefined) conditions.push(gte(events.timestamp, new Date(filter.from).toISOString()));
+    if (filter.to !== undefined) conditions.push(lt(events.timestamp, new Date(filter.to).toISOString()));
     const where = conditions.length ? and(...conditions) : undefined;
-    const [rows, [total]] = await Promise.all([
-      this.db.select().from(events).where(where).orderBy(desc(events.timestamp), desc(events.id)).limit(window.limit).offset(window.offset),
-      // Unfiltered, the trigger-kept counter answers; counting the table would grow with every click.
-      where ? this.db.select({ value: count() }).from(events).where(where) : this.db.select({ value: sql<number>`sum(${eventCount.n})::float8` }).from(eventCount),
+    const [rows, total] = await Promise.all([
+      this.db.select(EVENT_COLUMNS).from(events).where(where).orderBy(desc(events.timestamp), desc(events.id)).limit(window.limit).offset(window.offset),
+      where ? this.boundedCount(where) : this.countAll(),
     ]);
-    return { rows: rows.map(toEvent), total: total?.value ?? 0 };
+    return { rows: rows.map(toEvent), ...total };
+  }
+
+  // Unfiltered, the trigger-kept counter answers; counting the table would grow with every click.
+  private async countAll(): Promise<{ total: number; exact: boolean }> {
+    const [total] = await this.db.select({ value: sql<number>`sum(${eventCount.n})::float8` }).from(eventCount);
+    return { total: total?.value ?? 0, exact: true };
+  }
+
+  private async boundedCount(where: SQL): Promise<{ total: number; exact: boolean }> {
+    const matches = () => this.db.select({ one: sql`1` }).from(events).where(where);
+    const [counted] = await this.db.execute<{ n: number }>(sql`select count(*)::int as n from (${matches().limit(EXACT_COUNT_BOUND + 1)}) as bounded`);
+    const n = Number(counted?.n ?? 0);
+    if (n <= EXACT_COUNT_BOUND) return { total: n, exact: true };
+    const [plan] = await this.db.execute<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(sql`explain (format json) ${matches()}`);
+    const estimate = Math.round(plan?.['QUERY PLAN']?.[0]?.Plan?.['Plan Rows'] ?? 0);
+    return { total: Math.max(EXACT_COUNT_BOUND + 1, estimate), exact: false };
   }
 
   async get(id: number): Promise<Event> {
     await this.pending.flush();
-    const [row] = await this.db.select().from(events).where(eq(events.id, id));
+    const [row] = await this.db.select(EVENT_COLUMNS).from(events).where(eq(events.id, id));
     if (!row) throw notFound('event');
     return toEvent(row);
   }

@@ -37,6 +37,9 @@ export class Metrics {
   private readonly clicksDropped: Counter;
   private readonly dependencyUp: Gauge<'dependency'>;
   private readonly chaosDrills: Counter<'mode'>;
+  private readonly retentionDropped: Counter;
+  private readonly maintenanceDuration: Histogram;
+  private partitionsAhead = Number.NaN;
   private clickBuffer: { readonly depth: number } | null = null;
   private pool: PoolStats | null = null;
   private probe: (() => Promise<unknown>) | null = null;
@@ -120,6 +123,17 @@ export class Metrics {
       },
     });
 
+    new Gauge({
+      name: 'hop_click_partitions_ahead',
+      help: 'Whole months after the current one that have a click partition (-1: not even this month; NaN until the first maintenance round).',
+      registers: [registry],
+      collect() {
+        this.set(metrics.partitionsAhead);
+      },
+    });
+    this.retentionDropped = new Counter({ name: 'hop_click_retention_dropped_rows_total', help: 'Raw click rows dropped by CLICK_RETENTION_MONTHS (rollups keep their counts).', registers: [registry] });
+    this.maintenanceDuration = new Histogram({ name: 'hop_maintenance_duration_seconds', help: 'Time one storage maintenance round took on the replica that held the lock.', buckets: [...DURATION_BUCKETS], registers: [registry] });
+
     const buildInfo = new Gauge({ name: 'hop_build_info', help: 'Always 1; the labels name the running build.', labelNames: ['version'], registers: [registry] });
     buildInfo.set({ version }, 1);
 
@@ -144,6 +158,12 @@ export class Metrics {
 
   clicksLost(rows: number): void {
     this.clicksDropped.inc(rows);
+  }
+
+  maintained(report: { ran: boolean; monthsAhead: number; droppedRows: number; seconds: number }): void {
+    this.partitionsAhead = report.monthsAhead;
+    this.retentionDropped.inc(report.droppedRows);
+    if (report.ran) this.maintenanceDuration.observe(report.seconds);
   }
 
   dependency(name: Dependency, state: DependencyState): void {

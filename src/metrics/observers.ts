@@ -1,6 +1,7 @@
 // What the click recorder reports, turned into metrics and log lines.
 import type { Logger } from 'pino';
 import type { ClickObserver } from '../events/click-recorder.ts';
+import type { MaintenanceObserver } from '../stats/maintenance.ts';
 import type { Metrics } from './metrics.ts';
 
 /** At most one warning per window and kind; the metrics count every occurrence. */
@@ -78,6 +79,22 @@ export function clickObserver(metrics: Metrics | null, logger: Logger, windowMs 
     close() {
       dropped.close();
       failed.close();
+    },
+  };
+}
+
+/** Storage upkeep: a line when it changed something, a warning when it failed (it runs hourly). */
+export function maintenanceObserver(metrics: Metrics | null, logger: Logger): MaintenanceObserver {
+  const month = (at: Date) => at.toISOString().slice(0, 7);
+  return {
+    finished(report) {
+      metrics?.maintained(report);
+      if (report.created.length || report.droppedMonths.length || report.droppedRows) {
+        logger.info({ created: report.created.map(month), dropped: report.droppedMonths.map(month), dropped_rows: report.droppedRows, months_ahead: report.monthsAhead }, 'click partitions maintained');
+      }
+    },
+    failed(error) {
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'click partition maintenance failed; retried next round');
     },
   };
 }

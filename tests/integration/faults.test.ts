@@ -88,7 +88,9 @@ describe('Postgres stopped and started under load', () => {
       const codes = await Promise.all(Array.from({ length: 10 }, async (_, i) => ((await (await shorten(hop, i)).json()) as { short_code: string }).short_code));
       for (const code of codes) await hop.request(`/${code}`); // warm the cache
       await hop.clicks.flush();
-      const before = (await hop.json('/events?event_type=click&per_page=1')).headers.get('x-total-count');
+      // Counted in SQL: past 10,000 matches a filtered list's X-Total-Count is an estimate.
+      const storedClicks = async () => Number((await pg.db.execute<{ n: number }>(sql`select count(*)::int as n from events where event_type = 'click'`))[0]!.n);
+      const before = await storedClicks();
 
       const redirects = load(8, (i) => hop.request(`/${codes[i % codes.length]}`));
       const writes = load(2, (i) => shorten(hop, 1000 + i));
@@ -113,8 +115,7 @@ describe('Postgres stopped and started under load', () => {
       expect(writeTally.slowest).toBeLessThan(1500);
 
       await hop.clicks.flush();
-      const after = (await hop.json('/events?event_type=click&per_page=1')).headers.get('x-total-count');
-      expect(Number(after) - Number(before)).toBe(redirectTally.byStatus.get(302) ?? -1);
+      expect((await storedClicks()) - before).toBe(redirectTally.byStatus.get(302) ?? -1);
     } finally {
       await hop.stop();
       await pg.destroy();

@@ -1,0 +1,206 @@
+// Raw clicks in monthly partitions: the migration that moves existing events, partitions made ahead
+// by one replica at a time, retention by whole months, and /events reading across all of it.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { sql } from 'drizzle-orm';
+import { migrate } from 'drizzle-orm/bun-sql/migrator';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../../db/client.ts';
+import { runMigrations } from '../../db/migrate.ts';
+import { clickPartitionMonths, monthStart, monthsAhead, partitionMonth, partitionName } from '../../src/events/click-partitions.ts';
+import { Maintenance, PARTITIONS_AHEAD } from '../../src/stats/maintenance.ts';
+import { freshDatabase, type TestDatabase } from '../support/env.ts';
+import { startHop, type RunningHop } from '../support/hop.ts';
+
+const MIGRATIONS = path.join(import.meta.dir, '../../db/migrations');
+
+async function counter(database: TestDatabase): Promise<{ counted: number; rows: number }> {
+  const [row] = await database.db.execute<{ counted: number; rows: number }>(
+    sql`select (select sum(n) from event_count)::int as counted, (select count(*) from events)::int as rows`);
+  return { counted: Number(row!.counted), rows: Number(row!.rows) };
+}
+
+describe('the partitioning migration', () => {
+  it('moves existing events (ids, rows and the row counter) into the partitioned table', async () => {
+    const database = await freshDatabase('partition_migration');
+    // A copy of the migrations that stops before partitioning: the database as an old release left it.
+    const folder = mkdtempSync(path.join(tmpdir(), 'hop-migrations-'));
+    try {
+      await database.db.execute(sql`drop schema public cascade`);
+      await database.db.execute(sql`drop schema if exists drizzle cascade`);
+      await database.db.execute(sql`create schema public`);
+      cpSync(MIGRATIONS, folder, { recursive: true });
+      const journalPath = path.join(folder, 'meta/_journal.json');
+      const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
+      journal.entries = journal.entries.filter((entry: { tag: string }) => entry.tag < '0005');
+      writeFileSync(journalPath, JSON.stringify(journal));
+      await migrate(database.db, { migrationsFolder: folder });
+
+      await database.db.execute(sql`insert into urls (id, short_code, original_url) values (1, 'old1', 'https://e.x/1')`);
+      await database.db.execute(sql`
+        insert into events (url_id, event_type, timestamp, details)
+        select 1, case when g % 4 = 0 then 'created' else 'click' end, now() - g * interval '1 day', '{"n": 1}'
+        from generate_series(1, 400) g`);
+      const [before] = await database.db.execute<{ max: number }>(sql`select max(id)::int as max from events`);
+
+      await runMigrations(database.db);
+
+      expect(await counter(database)).toEqual({ counted: 400, rows: 400 });
+      const [kinds] = await database.db.execute<{ clicks: number; other: number; max: number }>(sql`
+        select (select count(*) from events_clicks)::int as clicks, (select count(*) from events_other)::int as other,
+               (select max(id) from events)::int as max`);
+      expect(kinds).toEqual({ clicks: 300, other: 100, max: before!.max });
+      // A month for every month with clicks (400 days back) up to PARTITIONS_AHEAD months ahead.
+      const months = await clickPartitionMonths(database.db);
+      expect(months.length).toBeGreaterThanOrEqual(14 + PARTITIONS_AHEAD);
+      expect(monthsAhead(months, new Date())).toBe(PARTITIONS_AHEAD);
+      const [stray] = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from events_clicks_default`);
+      expect(stray!.n).toBe(0);
+      // The sequence went on from where it was, now as bigint.
+      const [next] = await database.db.execute<{ id: string }>(sql`insert into events (event_type) values ('after') returning id::text`);
+      expect(Number(next!.id)).toBe(before!.max + 1);
+      const [type] = await database.db.execute<{ t: string }>(sql`select data_type as t from information_schema.sequences where sequence_name = 'events_id_seq'`);
+      expect(type!.t).toBe('bigint');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      await database.drop();
+    }
+  });
+});
+
+describe('partition maintenance', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await freshDatabase('partition_upkeep');
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('names months and counts how far ahead they reach', () => {
+    const month = new Date('2027-01-01T00:00:00Z');
+    expect(partitionName(month)).toBe('events_clicks_y2027m01');
+    expect(partitionMonth('events_clicks_y2027m01')).toEqual(month);
+    expect(partitionMonth('events_clicks_default')).toBeNull();
+    const now = new Date('2026-12-15T10:00:00Z');
+    expect(monthStart(now, 1)).toEqual(month);
+    expect(monthsAhead([monthStart(now), month], now)).toBe(1);
+    expect(monthsAhead([month], now)).toBe(-1);
+  });
+
+  it('creates months ahead on one replica at a time, moving clicks that waited in the default partition', async () => {
+    const future = new Date(Date.UTC(new Date().getUTCFullYear() + 2, 5, 10));
+    const [link] = await database.db.execute<{ id: number }>(sql`insert into urls (short_code, original_url) values ('future', 'https://e.x') returning id`);
+    await database.db.execute(sql`insert into events (url_id, event_type, timestamp) values (${link!.id}, 'click', ${future.toISOString()})`);
+    const before = await counter(database);
+    const replicas = [0, 1, 2].map(() => new Maintenance(database.db, { retentionMonths: 0, intervalMs: 60_000 }, undefined, () => future));
+    const reports = await Promise.all(replicas.map((replica) => replica.run()));
+    const worked = reports.filter((report) => report.ran);
+    expect(worked.length).toBeGreaterThanOrEqual(1);
+    // Whoever ran made the months; nobody made one twice.
+    expect(reports.flatMap((report) => report.created).length).toBe(PARTITIONS_AHEAD + 1);
+    expect(reports.every((report) => !report.ran || report.monthsAhead === PARTITIONS_AHEAD)).toBe(true);
+    const [where] = await database.db.execute<{ part: string }>(sql`select tableoid::regclass::text as part from events where event_type = 'click' and url_id = ${link!.id}`);
+    expect(where!.part).toBe(partitionName(monthStart(future)));
+    expect(await counter(database)).toEqual(before);
+    // Idempotent: a second round creates nothing.
+    expect((await replicas[0]!.run()).created).toEqual([]);
+  });
+
+  it('drops whole months past the retention, keeps the row counter right and leaves newer months', async () => {
+    const now = new Date();
+    const [link] = await database.db.execute<{ id: number }>(sql`insert into urls (short_code, original_url) values ('old', 'https://e.x') returning id`);
+    const oldMonth = monthStart(now, -5);
+    await database.db.execute(sql`insert into events (url_id, event_type, timestamp) values (${link!.id}, 'click', ${new Date(oldMonth.getTime() + 86_400_000).toISOString()})`);
+    // A round run back then made that month and the ones after it, and moved the old click in.
+    const back = new Maintenance(database.db, { retentionMonths: 0, intervalMs: 60_000 }, undefined, () => new Date(oldMonth.getTime() + 86_400_000));
+    expect((await back.run()).created.length).toBe(PARTITIONS_AHEAD + 1);
+    const keeper = new Maintenance(database.db, { retentionMonths: 0, intervalMs: 60_000 });
+    await database.db.execute(sql`insert into events (url_id, event_type, timestamp) values
+      (${link!.id}, 'click', ${new Date(monthStart(now, -1).getTime() + 3_600_000).toISOString()}),
+      (${link!.id}, 'click', now()),
+      (${link!.id}, 'created', ${oldMonth.toISOString()})`);
+    expect((await keeper.run()).droppedRows).toBe(0);
+    const expiring = new Maintenance(database.db, { retentionMonths: 2, intervalMs: 60_000 });
+    const report = await expiring.run();
+    expect(report.droppedRows).toBe(1);
+    expect(report.droppedMonths).toEqual([monthStart(now, -5), monthStart(now, -4), monthStart(now, -3)]);
+    const [left] = await database.db.execute<{ clicks: number; audit: number }>(sql`
+      select count(*) filter (where event_type = 'click')::int as clicks, count(*) filter (where event_type <> 'click')::int as audit
+      from events where url_id = ${link!.id}`);
+    expect(left).toEqual({ clicks: 2, audit: 1 });
+    const counts = await counter(database);
+    expect(counts.counted).toBe(counts.rows);
+    const months = await clickPartitionMonths(database.db);
+    expect(months.every((month) => month.getTime() >= monthStart(now, -2).getTime())).toBe(true);
+  });
+
+  it('starts, reports each round and stops', async () => {
+    const reports: boolean[] = [];
+    const job = new Maintenance(database.db, { retentionMonths: 0, intervalMs: 60_000 }, { finished: (report) => reports.push(report.ran), failed: () => reports.push(false) });
+    job.start();
+    job.start();
+    const deadline = Date.now() + 10_000;
+    while (reports.length === 0 && Date.now() < deadline) await Bun.sleep(20);
+    await job.stop();
+    expect(reports).toEqual([true]);
+  });
+
+  it('reports a failed round instead of throwing', async () => {
+    const broken = openDatabase({ url: database.url.replace(/\/[^/]*$/, '/hop_no_such_database'), poolMax: 2 });
+    const failures: unknown[] = [];
+    const job = new Maintenance(broken, { retentionMonths: 0, intervalMs: 60_000 }, { finished: () => {}, failed: (error) => failures.push(error) });
+    job.start();
+    const deadline = Date.now() + 10_000;
+    while (failures.length === 0 && Date.now() < deadline) await Bun.sleep(20);
+    await job.stop();
+    await broken.$client.close();
+    expect(failures.length).toBe(1);
+  });
+});
+
+describe('GET /events over partitions', () => {
+  let database: TestDatabase;
+  let hop: RunningHop;
+  beforeAll(async () => {
+    database = await freshDatabase('events_range');
+    hop = await startHop(database.db);
+  });
+  afterAll(async () => {
+    await hop.stop();
+    await database.drop();
+  });
+
+  it('filters by from/to (to exclusive) and rejects an empty range', async () => {
+    const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/range' });
+    const at = (iso: string) => new Date(iso).getTime();
+    for (const iso of ['2026-10-01T00:00:00Z', '2026-10-15T00:00:00Z', '2026-11-01T00:00:00Z']) {
+      hop.clicks.record({ urlId: link.id, userId: null, at: at(iso), referrer: null, userAgent: 'test', requestId: null, automated: false });
+    }
+    const listed = await hop.json(`/events?url_id=${link.id}&event_type=click&from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.map((event: { timestamp: string }) => event.timestamp)).toEqual(['2026-10-15T00:00:00.000Z', '2026-10-01T00:00:00.000Z']);
+    expect(listed.headers.get('x-total-count')).toBe('2');
+    expect(listed.headers.get('x-total-count-exact')).toBeNull();
+    const id = listed.body[0].id;
+    expect((await hop.json(`/events/${id}`)).body.timestamp).toBe('2026-10-15T00:00:00.000Z');
+    const backwards = await hop.json('/events?from=2026-11-01T00:00:00Z&to=2026-10-01T00:00:00Z');
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.details[0].field).toBe('from');
+    expect((await hop.json('/events?from=yesterday')).status).toBe(400);
+  });
+
+  it('counts a filtered list exactly up to the bound, then says the total is an estimate', async () => {
+    const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/busy' });
+    await database.db.execute(sql`
+      insert into events (url_id, event_type, timestamp) select ${link.id}, 'click', now() - g * interval '1 second'
+      from generate_series(1, 10050) g`);
+    await database.db.execute(sql`analyze events_clicks`);
+    const page = await hop.request(`/events?url_id=${link.id}&per_page=5`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('x-total-count-exact')).toBe('false');
+    expect(Number(page.headers.get('x-total-count'))).toBeGreaterThan(10_000);
+    expect(await page.json()).toHaveLength(5);
+  });
+});
