@@ -1,7 +1,7 @@
 // HTTP for /events: parse (schemas), call the service, shape the reply.
 import { Elysia } from 'elysia';
 import { windowOf } from '../http/pagination.ts';
-import { IdParams } from '../http/params.ts';
+import { EventIdParams } from '../http/params.ts';
 import { Event, EventQuery, NewEventBody } from './model.ts';
 import type { EventService } from './service.ts';
 
@@ -19,9 +19,9 @@ export function eventRoutes(events: EventService, listCap: number) {
       if (!exact) set.headers['x-total-count-exact'] = 'false';
       return rows;
     }, { query: EventQuery })
-    .get('/:id', ({ params }) => events.get(params.id), { params: IdParams, response: Event })
+    .get('/:id', ({ params }) => events.get(params.id), { params: EventIdParams, response: Event })
     .delete('/:id', async ({ params, set }) => {
       await events.remove(params.id);
       set.status = 204;
-    }, { params: IdParams });
+    }, { params: EventIdParams });
 }

@@ -8,6 +8,9 @@ export const Id = t.Integer({ minimum: 1, maximum: MAX_ID });
 
 export const IdParams = t.Object({ id: Id });
 
+/** Event ids are bigint in Postgres; JSON numbers carry them exactly up to 2^53 - 1. */
+export const EventIdParams = t.Object({ id: t.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+
 export const ErrorBody = t.Object({
   error: t.String(),
   /** Present for errors a client tells apart (link_expired, link_exhausted, link_banned, ...). */
