@@ -6,6 +6,8 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
 import type { LinkCache } from './cache/link-cache.ts';
+import { abuseRoutes } from './abuse/routes.ts';
+import { AbuseService } from './abuse/service.ts';
 import { ChaosDrills } from './chaos/drills.ts';
 import { chaosRoutes } from './chaos/routes.ts';
 import type { Config } from './config.ts';
@@ -75,6 +77,7 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
   // Links may not point back at hop itself (a redirect chain or loop).
   const selfTargets = new SelfTargets(config.baseUrl, config.host, config.port);
   const urls = new UrlService(db, linkChanges, (url) => selfTargets.matches(url));
+  const abuse = new AbuseService(db, linkChanges);
   const writes = new WriteRateLimiter({ perSecond: config.writeRateLimit, burst: config.writeRateBurst });
   const events = new EventService(db, clicks);
   const redirectDeps = { cache, load: linkLoader(db), clicks, limits: new ClickLimits(db) };
@@ -157,6 +160,7 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
     .use(chaosRoutes(drills, chaosToken))
     .use(userRoutes(users, db, config.listCap))
     .use(urlRoutes(urls, config.baseUrl, config.listCap))
+    .use(abuseRoutes(abuse))
     .use(eventRoutes(events, config.listCap))
     // Last: the catch-all single segment is every short code.
     .get('/:short_code', ({ params, request, set }) => {
@@ -175,6 +179,8 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
   return Object.assign(app, {
     /** src/server.ts tells the app where it listens, so links to that port on this host are refused. */
     listeningOn: (port: number) => selfTargets.addListener(port),
+    /** What main.ts hands the blocklist file to, at start and on SIGHUP. */
+    abuse,
     hotPath: hotPath({
       ...redirectDeps,
       record: (method, route, status, seconds, requestId, error) => telemetry.record(method, route, status, seconds, requestId, error),

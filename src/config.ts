@@ -13,6 +13,8 @@ export interface Config {
   readonly baseUrl: string;
   readonly chaosToken: string | null;
   readonly adminToken: string | null;
+  /** A file of target hosts to ban (one per line), read at start and on SIGHUP; null: none. */
+  readonly blocklistFile: string | null;
   readonly logLevel: LogLevel;
   /** Lines kept in memory for GET /logs (0: none). */
   readonly logRingSize: number;
@@ -123,6 +125,7 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
     baseUrl,
     chaosToken: token(env, 'CHAOS_TOKEN'),
     adminToken: token(env, 'ADMIN_TOKEN'),
+    blocklistFile: present(env, 'BLOCKLIST_FILE') ?? null,
     logLevel,
     logRingSize: integer(env, 'LOG_RING_SIZE', 1_000, 0, 100_000),
     metricsEnabled: boolean(env, 'METRICS_ENABLED', true),

@@ -7,6 +7,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.ts'
 import { runMigrations } from '../db/migrate.ts';
 import { generateDataset, importDataset, isEmpty } from '../db/seed.ts';
 import packageJson from '../package.json' with { type: 'json' };
+import { applyBlocklistFile } from './abuse/blocklist.ts';
 import { createApp } from './app.ts';
 import { LinkCache } from './cache/link-cache.ts';
 import { openRedis } from './cache/redis.ts';
@@ -70,6 +71,15 @@ const app = createApp({
   config, db, redis: redis?.client ?? null, cache, clicks, logger, metrics, logRing,
   requestExit: (code) => void shutdown('chaos kill drill', code),
 });
+const blocklistFile = config.blocklistFile;
+if (blocklistFile) {
+  try {
+    await applyBlocklistFile(blocklistFile, app.abuse, logger);
+  } catch (error) {
+    console.error(`hop: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  }
+}
 const server = serve(app, { port: config.port, hostname: config.host });
 
 logger.info(
@@ -109,3 +119,8 @@ process.on('uncaughtException', (error) => {
 });
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// SIGHUP re-reads BLOCKLIST_FILE; a file that cannot be read now keeps the bans as they are.
+process.on('SIGHUP', () => {
+  if (!blocklistFile) return void logger.warn('SIGHUP: no BLOCKLIST_FILE to reload');
+  applyBlocklistFile(blocklistFile, app.abuse, logger).catch((error) => logger.error({ err: error }, 'blocklist reload failed, previous bans kept'));
+});

@@ -18,6 +18,9 @@ export interface CreateRequest {
   maxClicks: number | null;
   expiredUrl: string | null;
   tags: string[];
+  /** Host suffixes of original_url and of expired_url (see src/abuse/hosts.ts): none may be banned. */
+  targetHosts: string[];
+  fallbackHosts: string[];
 }
 
 export interface CreatedRow {
@@ -46,12 +49,15 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-type Outcome = CreatedRow & { input: number; missing_user: boolean; inserted: boolean };
+type Outcome = CreatedRow & { input: number; missing_user: boolean; banned_target: boolean; banned_fallback: boolean; inserted: boolean };
 
 const MAX_BATCH = 64;
 const MAX_IN_FLIGHT = 4;
 // Random codes collide rarely (62^7); a few redraws make a collision invisible to the caller.
 const MAX_ATTEMPTS = 5;
+
+const bannedHostError = (field: string) =>
+  new AppError('banned_host', `${field} points at a banned host`, [{ field, message: 'host is banned' }]);
 
 const takenError = () =>
   new AppError('conflict', 'short_code already taken', [{ field: 'short_code', message: 'already taken' }]);
@@ -114,6 +120,8 @@ export class CreateBatcher {
       const pending = batch[outcome.input]!;
       if (outcome.inserted) pending.resolve(outcome);
       else if (outcome.missing_user) pending.reject(notFound('user'));
+      else if (outcome.banned_target) pending.reject(bannedHostError('original_url'));
+      else if (outcome.banned_fallback) pending.reject(bannedHostError('expired_url'));
       else if (pending.request.customCode !== undefined) pending.reject(takenError());
       else if (pending.attempts >= MAX_ATTEMPTS) pending.reject(new Error('could not draw a free short code'));
       else {
@@ -142,19 +150,23 @@ export class CreateBatcher {
         max_clicks: pending.request.maxClicks,
         expired_url: pending.request.expiredUrl,
         tags: pending.request.tags,
+        target_hosts: pending.request.targetHosts,
+        fallback_hosts: pending.request.fallbackHosts,
       })),
     );
     return (await this.db.execute(sql`
       with input as (
         select * from jsonb_to_recordset(${input}::text::jsonb)
           as r(input int, user_id int, short_code text, original_url text, title text,
-               expires_at timestamptz, max_clicks int, expired_url text, tags text[])
+               expires_at timestamptz, max_clicks int, expired_url text, tags text[], target_hosts text[], fallback_hosts text[])
       ), owned as (
-        select input.*, (input.user_id is not null and not exists (select 1 from users u where u.id = input.user_id)) as missing_user
+        select input.*, (input.user_id is not null and not exists (select 1 from users u where u.id = input.user_id)) as missing_user,
+               exists (select 1 from banned_hosts b where b.host = any(input.target_hosts)) as banned_target,
+               exists (select 1 from banned_hosts b where b.host = any(input.fallback_hosts)) as banned_fallback
         from input
       ), link as (
         insert into urls (user_id, short_code, original_url, title, expires_at, max_clicks, expired_url, tags)
-        select user_id, short_code, original_url, title, expires_at, max_clicks, expired_url, tags from owned where not missing_user
+        select user_id, short_code, original_url, title, expires_at, max_clicks, expired_url, tags from owned where not missing_user and not banned_target and not banned_fallback
         -- One order for every batch, so two batches racing for the same slugs cannot deadlock.
         order by short_code
         on conflict (short_code) do nothing
@@ -168,7 +180,7 @@ export class CreateBatcher {
                     'tags', case when cardinality(tags) > 0 then to_jsonb(tags) end))
         from link
       )
-      select owned.input, owned.missing_user, link.id is not null as inserted, link.*
+      select owned.input, owned.missing_user, owned.banned_target, owned.banned_fallback, link.id is not null as inserted, link.*
       from owned left join link on link.short_code = owned.short_code`)) as unknown as Outcome[];
   }
 }

@@ -4,8 +4,10 @@ import { and, arrayContains, count, desc, eq, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../db/client.ts';
 import { events, urls, type UrlRow } from '../../db/schema.ts';
 import { toIso } from '../../db/timestamps.ts';
+import { findBannedHost } from '../abuse/host-check.ts';
+import { targetSuffixes } from '../abuse/hosts.ts';
 import { ownerScope, type Actor } from '../auth/actor.ts';
-import { notFound } from '../http/errors.ts';
+import { AppError, notFound } from '../http/errors.ts';
 import { checkStorable } from '../http/text.ts';
 import type { Listing, Window } from '../http/pagination.ts';
 import { CreateBatcher, type CreatedRow } from './create-batcher.ts';
@@ -156,15 +158,20 @@ export class UrlService {
    */
   async create(actor: Actor, input: NewUrl): Promise<Url> {
     const customCode = input.short_code === undefined ? undefined : checkShortCode(input.short_code);
+    const originalUrl = checkTargetUrl(input.original_url, 'original_url', this.isSelf);
+    const expiredUrl = input.expired_url == null ? null : checkTargetUrl(input.expired_url, 'expired_url', this.isSelf);
+    // Banned hosts are checked inside the batch's one statement (no extra round trip per create).
     const row = await this.creates.submit({
       userId: ownerFor(actor, input.user_id ?? null),
       customCode,
-      originalUrl: checkTargetUrl(input.original_url, 'original_url', this.isSelf),
+      originalUrl,
       title: input.title == null ? null : checkStorable(input.title, 'title'),
       expiresAt: checkExpiry(input.expires_at ?? null, true),
       maxClicks: checkMaxClicks(input.max_clicks ?? null),
-      expiredUrl: input.expired_url == null ? null : checkTargetUrl(input.expired_url, 'expired_url', this.isSelf),
+      expiredUrl,
       tags: checkTags(input.tags ?? []),
+      targetHosts: targetSuffixes(originalUrl),
+      fallbackHosts: expiredUrl === null ? [] : targetSuffixes(expiredUrl),
     });
     // Only a chosen slug can have been looked up (and cached as unknown) before it existed;
     // a freshly drawn random code needs no invalidation.
@@ -219,6 +226,11 @@ export class UrlService {
     const updated = await this.db.transaction(async (tx) => {
       const [before] = await tx.select().from(urls).where(visibleTo(actor, id)).for('update');
       if (!before) throw notFound('url');
+      for (const [field, target] of [['original_url', values.originalUrl], ['expired_url', values.expiredUrl]] as const) {
+        if (target && (await findBannedHost(tx, targetSuffixes(target)))) {
+          throw new AppError('banned_host', `${field} points at a banned host`, [{ field, message: 'host is banned' }]);
+        }
+      }
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       for (const [field, column] of AUDITED) {
         const to = column === 'expiresAt' && values.expiresAt ? toIso(values.expiresAt) : values[column];

@@ -77,6 +77,8 @@ const ENDPOINTS: [string, string, fc.Arbitrary<Record<string, unknown>>][] = [
   ['POST', '/urls', objectWith('expires_at', 'max_clicks', 'expired_url', 'tags').map((body) => ({ original_url: 'https://example.com/o', ...body }))],
   // On the second link (created in beforeAll), so the sentinel's redirect check below stays as it was.
   ['PUT', '/urls/2', objectWith('expires_at', 'max_clicks', 'expired_url', 'tags')],
+  ['POST', '/urls/2/ban', objectWith('reason')],
+  ['POST', '/banned-hosts', objectWith('host', 'reason')],
   ['POST', '/events', objectWith('event_type', 'url_id', 'user_id', 'details')],
   ['PUT', '/users/1', objectWith('username', 'email')],
   ['PUT', '/urls/1', objectWith('original_url', 'title', 'is_active')],
@@ -101,6 +103,8 @@ describe('fuzzing', () => {
       idLike.map((id) => `/users/${id}`),
       idLike.map((id) => `/urls/${id}`),
       idLike.map((id) => `/events/${id}`),
+      idLike.map((id) => `/urls/${id}/ban`),
+      fc.string({ maxLength: 300 }).map((host) => `/banned-hosts/${encodeURIComponent(host)}`),
       fc.string({ maxLength: 80 }).map((code) => `/${encodeURIComponent(code)}`),
       fc.constantFrom('/%2e%2e/%2e%2e/etc/passwd', '//double', '/users/1/extra', '/./users', '/fuzzcode?x=1', '/%00', '/docs/../users'),
       fc.tuple(fc.constantFrom('/urls', '/events', '/users'), fc.constantFrom('page', 'per_page', 'user_id', 'url_id', 'is_active', 'event_type', 'tag'), idLike).map(

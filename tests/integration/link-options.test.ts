@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
+import { waitFor } from '../support/wait.ts';
 import { PrivateRedis } from '../support/services.ts';
 
 let database: TestDatabase;
@@ -38,13 +39,6 @@ async function redirectResults(target: RunningHop): Promise<Record<string, numbe
   return results;
 }
 
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(25);
-  }
-}
 
 describe('options on create and update', () => {
   it('stores expires_at, max_clicks, expired_url and tags from POST /urls and answers them', async () => {
@@ -104,7 +98,7 @@ describe('expiry', () => {
     // The entry is now in L1 and L2: nothing invalidates it, the clock alone must end it.
     expect(hop.cache.peek(link.short_code)).toBeTruthy();
     const before = await redirectResults(hop);
-    await waitUntil(async () => (await hop.request(`/${link.short_code}`, { method: 'HEAD' })).status === 404, 'expiry');
+    await waitFor(async () => (await hop.request(`/${link.short_code}`, { method: 'HEAD' })).status === 404, 'expiry');
     const response = await hop.request(`/${link.short_code}`);
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: 'short link has expired', code: 'link_expired' });
