@@ -20,6 +20,7 @@ import { errorResponse } from './http/error-handler.ts';
 import { mediaTypeMismatch } from './http/content-type.ts';
 import { AppError, methodNotAllowed } from './http/errors.ts';
 import { peerOf } from './http/peer.ts';
+import { IdempotencyService } from './idempotency/service.ts';
 import { clientAddress, isWrite, WriteRateLimiter } from './http/rate-limit.ts';
 import { requestIdOf } from './http/request-id.ts';
 import { DOCS_CSP, SECURITY_HEADERS } from './http/security-headers.ts';
@@ -159,7 +160,7 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
     .use(logRoutes(logRing ?? new LogRing(0), adminToken))
     .use(chaosRoutes(drills, chaosToken))
     .use(userRoutes(users, db, config.listCap))
-    .use(urlRoutes(urls, config.baseUrl, config.listCap))
+    .use(urlRoutes(urls, new IdempotencyService(db), config.baseUrl, config.listCap))
     .use(abuseRoutes(abuse))
     .use(eventRoutes(events, config.listCap))
     // Last: the catch-all single segment is every short code.

@@ -1,24 +1,37 @@
 // HTTP for /shorten, /urls and /tags: parse (schemas), call the service, shape the reply.
 import { Elysia, t } from 'elysia';
 import { OPEN_ACTOR } from '../auth/actor.ts';
+import type { IdempotencyService, StoredAnswer } from '../idempotency/service.ts';
 import { windowOf } from '../http/pagination.ts';
 import { IdParams } from '../http/params.ts';
 import { NewUrlBody, ShortenBody, Shortened, TagCount, Url, UrlPatchBody, UrlQuery } from './model.ts';
 import type { UrlService } from './service.ts';
 
-export function urlRoutes(urls: UrlService, baseUrl: string, listCap: number) {
+// The answer of a create, first or replayed (Idempotency-Key): same status, same body.
+function reply(answer: StoredAnswer, set: { status?: number | string; headers: Record<string, unknown> }) {
+  set.status = answer.status;
+  if (answer.replayed) set.headers['idempotent-replayed'] = 'true';
+  return answer.body as never;
+}
+
+const CreateHeaders = t.Object({ 'idempotency-key': t.Optional(t.String()) });
+
+export function urlRoutes(urls: UrlService, idempotency: IdempotencyService, baseUrl: string, listCap: number) {
   // Until the auth plugin lands every request acts as AUTH_MODE=open's actor.
   const actor = OPEN_ACTOR;
   return new Elysia({ tags: ['urls'] })
-    .post('/shorten', async ({ body: { url, ...options }, set }) => {
-      const link = await urls.create(actor, { original_url: url, ...options });
-      set.status = 201;
-      return { short_code: link.short_code, short_url: `${baseUrl}/${link.short_code}`, original_url: link.original_url };
-    }, { body: ShortenBody, response: { 201: Shortened } })
-    .post('/urls', async ({ body, set }) => {
-      set.status = 201;
-      return urls.create(actor, body);
-    }, { body: NewUrlBody, response: { 201: Url } })
+    .post('/shorten', async ({ body, headers, set }) => {
+      const answer = await idempotency.once(actor, headers['idempotency-key'], 'POST /shorten', body, async () => {
+        const { url, ...options } = body;
+        const link = await urls.create(actor, { original_url: url, ...options });
+        return { short_code: link.short_code, short_url: `${baseUrl}/${link.short_code}`, original_url: link.original_url };
+      });
+      return reply(answer, set);
+    }, { body: ShortenBody, headers: CreateHeaders, response: { 201: Shortened } })
+    .post('/urls', async ({ body, headers, set }) => {
+      const answer = await idempotency.once(actor, headers['idempotency-key'], 'POST /urls', body, () => urls.create(actor, body));
+      return reply(answer, set);
+    }, { body: NewUrlBody, headers: CreateHeaders, response: { 201: Url } })
     .get('/urls', async ({ query, set }) => {
       const { page, per_page, tag, ...filter } = query;
       const { rows, total } = await urls.list(actor, { ...filter, tags: tag }, windowOf({ page, per_page }, listCap));
