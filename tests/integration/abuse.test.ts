@@ -10,8 +10,9 @@ import { AbuseService } from '../../src/abuse/service.ts';
 import type { Actor } from '../../src/auth/actor.ts';
 import { AppError } from '../../src/http/errors.ts';
 import { UrlService } from '../../src/urls/service.ts';
-import { freshDatabase, type TestDatabase } from '../support/env.ts';
-import { startHop, type RunningHop } from '../support/hop.ts';
+import type { TestDatabase } from '../support/env.ts';
+import type { RunningHop } from '../support/hop.ts';
+import { twoReplicas, type Replicas } from '../support/replicas.ts';
 import { waitFor } from '../support/wait.ts';
 import { spawnHop } from '../support/process.ts';
 
@@ -20,15 +21,14 @@ let hop: RunningHop;
 let other: RunningHop;
 const dir = mkdtempSync(path.join(tmpdir(), 'hop-abuse-'));
 
+let replicas: Replicas;
+
 beforeAll(async () => {
-  database = await freshDatabase('abuse');
-  hop = await startHop(database.db);
-  other = await startHop(database.db);
+  replicas = await twoReplicas('abuse');
+  ({ database, hop, other } = replicas);
 });
 afterAll(async () => {
-  await hop.stop();
-  await other.stop();
-  await database.drop();
+  await replicas.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

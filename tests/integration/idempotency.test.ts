@@ -4,22 +4,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { IdempotencyService, scopeOf } from '../../src/idempotency/service.ts';
-import { freshDatabase, type TestDatabase } from '../support/env.ts';
-import { startHop, type RunningHop } from '../support/hop.ts';
+import type { TestDatabase } from '../support/env.ts';
+import type { RunningHop } from '../support/hop.ts';
+import { twoReplicas, type Replicas } from '../support/replicas.ts';
 
 let database: TestDatabase;
 let hop: RunningHop;
 let other: RunningHop;
 
+let replicas: Replicas;
+
 beforeAll(async () => {
-  database = await freshDatabase('idempotency');
-  hop = await startHop(database.db);
-  other = await startHop(database.db);
+  replicas = await twoReplicas('idempotency');
+  ({ database, hop, other } = replicas);
 });
 afterAll(async () => {
-  await hop.stop();
-  await other.stop();
-  await database.drop();
+  await replicas.stop();
 });
 
 async function post(target: RunningHop, path: string, key: string | null, body: unknown) {
