@@ -14,6 +14,15 @@ COPY package.json bun.lock ./
 RUN --mount=type=cache,target=/root/.bun/install/cache \
     bun install --frozen-lockfile --production --omit optional
 
+# --- web: the console (web/) built into static files; its libraries are needed at build time only --
+FROM oven/bun:${BUN_VERSION} AS web
+WORKDIR /app
+COPY package.json bun.lock ./
+RUN --mount=type=cache,target=/root/.bun/install/cache \
+    bun install --frozen-lockfile --omit optional
+COPY web ./web
+RUN bun run build:web
+
 # --- runtime: slim base, only what the process reads ---------------------------------------------
 FROM oven/bun:${BUN_VERSION}-slim AS runtime
 WORKDIR /app
@@ -24,6 +33,8 @@ COPY --from=deps --chown=bun:bun /app/node_modules ./node_modules
 COPY --chown=bun:bun package.json bun.lock tsconfig.json ./
 COPY --chown=bun:bun src ./src
 COPY --chown=bun:bun db ./db
+# Served at /app (CONSOLE_DIR defaults to web/dist beside src/).
+COPY --from=web --chown=bun:bun /app/web/dist ./web/dist
 USER bun
 EXPOSE 3000
 # The app drains in-flight requests and flushes the click buffer on SIGTERM.

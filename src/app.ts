@@ -10,6 +10,8 @@ import { abuseRoutes } from './abuse/routes.ts';
 import { AbuseService } from './abuse/service.ts';
 import { ChaosDrills } from './chaos/drills.ts';
 import { chaosRoutes } from './chaos/routes.ts';
+import type { ConsoleAssets } from './console/assets.ts';
+import { consoleRoutes } from './console/routes.ts';
 import type { Config } from './config.ts';
 import type { ClickRecorder } from './events/click-recorder.ts';
 import { eventRoutes } from './events/routes.ts';
@@ -23,7 +25,7 @@ import { peerOf } from './http/peer.ts';
 import { IdempotencyService } from './idempotency/service.ts';
 import { clientAddress, isWrite, WriteRateLimiter } from './http/rate-limit.ts';
 import { requestIdOf } from './http/request-id.ts';
-import { DOCS_CSP, SECURITY_HEADERS } from './http/security-headers.ts';
+import { CONSOLE_CSP, DOCS_CSP, SECURITY_HEADERS } from './http/security-headers.ts';
 import { RequestTelemetry } from './http/request-telemetry.ts';
 import { RouteTable } from './http/route-table.ts';
 import { Secret } from './http/secret.ts';
@@ -49,10 +51,14 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const SERVER_BODY_LIMIT = 16 * MAX_BODY_BYTES;
 
 const DOCS_HEADERS = { ...SECURITY_HEADERS, 'content-security-policy': DOCS_CSP };
+const CONSOLE_HEADERS = { ...SECURITY_HEADERS, 'content-security-policy': CONSOLE_CSP };
+const CONSOLE_PATH = /^\/app(?:[/?#]|$)/;
 
 // onRequest runs before routing, so the path is read off the URL (after "scheme://host").
-function isDocsPage(url: string): boolean {
-  return url.startsWith('/docs', url.indexOf('/', url.indexOf('//') + 2));
+function headersFor(url: string): Readonly<Record<string, string>> {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (url.startsWith('/docs', start)) return DOCS_HEADERS;
+  return CONSOLE_PATH.test(url.slice(start)) ? CONSOLE_HEADERS : SECURITY_HEADERS;
 }
 
 export interface AppDeps {
@@ -68,9 +74,11 @@ export interface AppDeps {
   logRing?: LogRing | null;
   /** How a `kill` drill ends the process: main.ts shuts down gracefully with that exit code. */
   requestExit?: (code: number) => void;
+  /** The built console served at /app; null or absent: /app explains how to build it. */
+  consoleAssets?: ConsoleAssets | null;
 }
 
-export function createApp({ config, db, redis, cache, clicks, logger, metrics = null, logRing = null, requestExit }: AppDeps) {
+export function createApp({ config, db, redis, cache, clicks, logger, metrics = null, logRing = null, requestExit, consoleAssets = null }: AppDeps) {
   const linkChanges = { linkChanged: (code: string) => cache.invalidate(code) };
   const users = new UserService(db, async (codes) => {
     await Promise.all(codes.map((code) => cache.invalidate(code)));
@@ -105,7 +113,7 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
     .onRequest((context) => {
       telemetry.started(context);
       const { request, set } = context;
-      Object.assign(set.headers, isDocsPage(request.url) ? DOCS_HEADERS : SECURITY_HEADERS);
+      Object.assign(set.headers, headersFor(request.url));
       set.headers['x-request-id'] = requestIdOf(request);
       const length = Number(request.headers.get('content-length') ?? 0);
       if (length > MAX_BODY_BYTES) throw new AppError('payload_too_large', 'request body exceeds 1 MiB');
@@ -163,6 +171,7 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
     .use(urlRoutes(urls, new IdempotencyService(db), config.baseUrl, config.listCap))
     .use(abuseRoutes(abuse))
     .use(eventRoutes(events, config.listCap))
+    .use(consoleRoutes(consoleAssets))
     // Last: the catch-all single segment is every short code.
     .get('/:short_code', ({ params, request, set }) => {
       // `GET /shorten`, `GET /chaos`: hop's own path with another method, not a short code.

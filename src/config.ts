@@ -1,5 +1,6 @@
 // The one place that reads the environment: every variable hop understands is parsed,
 // validated and frozen here, and everything else receives the result.
+import path from 'node:path';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -33,6 +34,8 @@ export interface Config {
   /** Upper bound on rows a list returns without page/per_page. */
   readonly listCap: number;
   readonly dataDir: string;
+  /** The built console (web/dist) served at /app. */
+  readonly consoleDir: string;
   readonly embeddedPgPort: number;
   readonly cache: {
     readonly l1MaxEntries: number;
@@ -139,6 +142,7 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
     dbPoolMax: integer(env, 'DB_POOL_MAX', 20, 2, 1000),
     listCap: integer(env, 'LIST_CAP', 10_000, 1, 1_000_000),
     dataDir: present(env, 'DATA_DIR') ?? '.data',
+    consoleDir: present(env, 'CONSOLE_DIR') ?? path.join(import.meta.dir, '..', 'web', 'dist'),
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
     cache: Object.freeze({
       l1MaxEntries: integer(env, 'CACHE_L1_MAX_ENTRIES', 50_000, 0, 10_000_000),

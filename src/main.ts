@@ -12,6 +12,7 @@ import { createApp } from './app.ts';
 import { LinkCache } from './cache/link-cache.ts';
 import { openRedis } from './cache/redis.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { ConsoleAssets } from './console/assets.ts';
 import { ClickRecorder } from './events/click-recorder.ts';
 import { LogRing } from './logging/log-ring.ts';
 import { createLogger, closeLogs } from './logging/logger.ts';
@@ -67,8 +68,11 @@ const cache = new LinkCache(config.cache, redis?.client ?? null, redis?.subscrib
 const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger));
 clicks.start();
 
+const consoleAssets = await ConsoleAssets.load(config.consoleDir);
+if (!consoleAssets) logger.warn({ dir: config.consoleDir }, 'the console is not built: /app answers 503 until `bun run build:web` runs');
+
 const app = createApp({
-  config, db, redis: redis?.client ?? null, cache, clicks, logger, metrics, logRing,
+  config, db, redis: redis?.client ?? null, cache, clicks, logger, metrics, logRing, consoleAssets,
   requestExit: (code) => void shutdown('chaos kill drill', code),
 });
 const blocklistFile = config.blocklistFile;

@@ -10,3 +10,9 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
 
 // The OpenAPI UI is a page that loads its script from a CDN; it may not be framed either.
 export const DOCS_CSP = "default-src 'self' https: 'unsafe-inline' data:; frame-ancestors 'none'";
+
+// The console (/app) is hop's own page: script, style and images from hop alone, nothing inline,
+// and requests to this origin only. (Blob and data images are the QR download and uPlot's legend.)
+export const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
+  "font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

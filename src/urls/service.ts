@@ -59,11 +59,26 @@ export interface UrlFilter {
   is_active?: boolean;
   /** Links carrying every one of these tags. */
   tags?: string[];
+  /** Text the short code, target or title contains (any case). */
+  q?: string;
 }
 
 export interface TagCount {
   tag: string;
   count: number;
+}
+
+// The very expression urls_search_idx (migration 0006) indexes, so the planner can use it.
+const searchable = sql`(${urls.shortCode} || ' ' || ${urls.originalUrl} || ' ' || coalesce(${urls.title}, ''))`;
+
+/** `text` as an ILIKE pattern matching it anywhere, its own % and _ taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+/** Links whose short code, target or title contain `text`, in any case. */
+export function searchCondition(text: string): SQL {
+  return sql`${searchable} ilike ${containsPattern(checkStorable(text, 'q'))}`;
 }
 
 /** What the caches must hear about after a commit. */
@@ -186,6 +201,7 @@ export class UrlService {
     if (filter.tags?.length) conditions.push(arrayContains(urls.tags, checkTags(filter.tags)));
     if (filter.user_id !== undefined) conditions.push(eq(urls.userId, filter.user_id));
     if (filter.is_active !== undefined) conditions.push(eq(urls.isActive, filter.is_active));
+    if (filter.q !== undefined) conditions.push(searchCondition(filter.q));
     const where = conditions.length ? and(...conditions) : undefined;
     const [rows, [total]] = await Promise.all([
       this.db.select().from(urls).where(where).orderBy(desc(urls.createdAt), desc(urls.id)).limit(window.limit).offset(window.offset),

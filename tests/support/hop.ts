@@ -4,6 +4,7 @@ import { serve } from '../../src/server.ts';
 import { LinkCache } from '../../src/cache/link-cache.ts';
 import { openRedis, type RedisPair } from '../../src/cache/redis.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
+import { ConsoleAssets } from '../../src/console/assets.ts';
 import { ClickRecorder } from '../../src/events/click-recorder.ts';
 import { LogRing } from '../../src/logging/log-ring.ts';
 import { createLogger } from '../../src/logging/logger.ts';
@@ -59,7 +60,8 @@ export async function startHop(db: Database, options: HopOptions = {}): Promise<
   const cache = new LinkCache(config.cache, redis?.client ?? null, redis?.subscriber ?? null, metrics?.cache);
   const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger));
   clicks.start();
-  const app = createApp({ config, db, redis: redis?.client ?? null, cache, clicks, logger, metrics, logRing, requestExit: options.requestExit });
+  const consoleAssets = await ConsoleAssets.load(config.consoleDir);
+  const app = createApp({ config, db, redis: redis?.client ?? null, cache, clicks, logger, metrics, logRing, requestExit: options.requestExit, consoleAssets });
   const server = serve(app, { port: 0, hostname: '127.0.0.1' });
   const url = `http://127.0.0.1:${server.port}`;
   const request = (path: string, init?: RequestInit) => fetch(url + path, { redirect: 'manual', ...init });

@@ -1,0 +1,120 @@
+// The console in a real browser against a real hop: create a link, follow it, edit, deactivate
+// (the redirect then 404s), find it in the list, delete it; every page passes axe-core.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { freshDatabase, type TestDatabase } from '../support/env.ts';
+import { startHop, type RunningHop } from '../support/hop.ts';
+import { builtConsole, openBrowser, screenshot, seriousA11yProblems, startTarget, type Browser } from './browser.ts';
+
+let database: TestDatabase;
+let hop: RunningHop;
+let browser: Browser;
+let consoleBuild: Awaited<ReturnType<typeof builtConsole>>;
+let target: ReturnType<typeof startTarget>;
+
+beforeAll(async () => {
+  consoleBuild = await builtConsole();
+  target = startTarget();
+  database = await freshDatabase('e2e_links');
+  hop = await startHop(database.db, { env: { CONSOLE_DIR: consoleBuild.dir, AUTH_MODE: 'open' } });
+  browser = await openBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await hop?.stop();
+  await database?.drop();
+  target?.stop();
+  await consoleBuild?.remove();
+});
+
+describe('links in the console', () => {
+  it('creates a link with a custom code and shows it', async () => {
+    const { page } = browser;
+    await page.goto(`${hop.url}/`);
+    await page.waitForURL(`${hop.url}/app`);
+    await page.getByRole('heading', { level: 1, name: 'Links' }).waitFor();
+    expect(await seriousA11yProblems(page)).toEqual([]);
+
+    await page.getByRole('button', { name: 'New link' }).click();
+    await page.getByLabel('Target URL').fill(`${target.url}/landing`);
+    await page.getByLabel('Title').fill('Spring launch');
+    await page.getByLabel('Custom short code').fill('spring-launch');
+    await page.getByRole('button', { name: 'Create link' }).click();
+    await page.getByRole('heading', { level: 1, name: '/spring-launch' }).waitFor();
+    expect(await page.getByTestId('short-url').textContent()).toBe(`${hop.url}/spring-launch`);
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await screenshot(page, 'link');
+  });
+
+  it('shows the API\'s own words when a create is refused', async () => {
+    const { page } = browser;
+    await page.goto(`${hop.url}/app`);
+    await page.getByRole('button', { name: 'New link' }).click();
+    await page.getByLabel('Target URL').fill(`${target.url}/other`);
+    await page.getByLabel('Custom short code').fill('spring-launch');
+    await page.getByRole('button', { name: 'Create link' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('short_code already taken');
+  });
+
+  it('follows the short link in the browser to its target', async () => {
+    const { page } = browser;
+    await page.goto(`${hop.url}/spring-launch`);
+    expect(page.url()).toBe(`${target.url}/landing`);
+    expect(await page.getByRole('heading').textContent()).toBe('landed on /landing');
+  });
+
+  it('edits the link, and the redirect follows the edit', async () => {
+    const { page } = browser;
+    await page.goto(`${hop.url}/app`);
+    await page.getByRole('link', { name: '/spring-launch' }).click();
+    await page.getByRole('heading', { level: 1, name: '/spring-launch' }).waitFor();
+    const edit = page.getByRole('region', { name: 'Edit' });
+    await edit.getByLabel('Target URL').fill(`${target.url}/edited`);
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').getByText('Saved.').waitFor();
+    await page.goto(`${hop.url}/spring-launch`);
+    expect(page.url()).toBe(`${target.url}/edited`);
+  });
+
+  it('deactivates the link: the short URL then answers 404', async () => {
+    const { page } = browser;
+    await page.goto(`${hop.url}/app`);
+    await page.getByRole('link', { name: '/spring-launch' }).click();
+    await page.getByRole('button', { name: 'Deactivate' }).click();
+    // exact: "Deactivate" contains "activate", and the PUT must have been answered before we visit.
+    await page.getByRole('button', { name: 'Activate', exact: true }).waitFor();
+    const response = await page.goto(`${hop.url}/spring-launch`);
+    expect(response?.status()).toBe(404);
+    expect(await response?.json()).toEqual({ error: 'short link is inactive' });
+  });
+
+  it('searches and filters the list by status', async () => {
+    const { page } = browser;
+    await hop.json('/urls', { original_url: `${target.url}/still-on`, short_code: 'still-on' });
+    await page.goto(`${hop.url}/app`);
+    await page.getByRole('link', { name: '/still-on' }).waitFor();
+    await page.getByLabel('Search').fill('LAUNCH');
+    await page.getByRole('link', { name: '/still-on' }).waitFor({ state: 'detached' });
+    expect(await page.getByRole('link', { name: '/spring-launch' }).count()).toBe(1);
+    await page.getByLabel('Search').fill('');
+    await page.getByRole('link', { name: '/still-on' }).waitFor();
+    await page.getByLabel('Status').selectOption('inactive');
+    await page.getByRole('link', { name: '/still-on' }).waitFor({ state: 'detached' });
+    expect(await page.getByRole('link', { name: '/spring-launch' }).count()).toBe(1);
+    await screenshot(page, 'links');
+  });
+
+  it('deletes the link after a confirmation', async () => {
+    const { page } = browser;
+    await page.goto(`${hop.url}/app`);
+    await page.getByRole('link', { name: '/spring-launch' }).click();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await dialog.isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await dialog.getByRole('button', { name: 'Delete link' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Links' }).waitFor();
+    expect((await hop.json('/urls?is_active=false')).body).toEqual([]);
+    expect(browser.cspViolations).toEqual([]);
+  });
+});

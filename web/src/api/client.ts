@@ -1,0 +1,108 @@
+// The one way the console talks to hop: every request goes through HopClient, which adds the key,
+// turns error bodies into ApiError (worded as the API words them) and reports a 401 once.
+import type { FieldProblem, Link, LinkPatch, LinkQuery, NewLink, Page, Readiness, User } from './types.ts';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: FieldProblem[] = [],
+  ) {
+    super(message);
+  }
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+interface Call {
+  query?: Query;
+  body?: unknown;
+}
+
+export interface ClientOptions {
+  /** The key to send, read on every call (null: none, as in open mode). */
+  key(): string | null;
+  /** A 401: the key is missing, unknown, revoked or expired. */
+  unauthorized(message: string): void;
+}
+
+function withQuery(path: string, query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(name, String(value));
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+export class HopClient {
+  constructor(private readonly options: ClientOptions) {}
+
+  private async send(method: string, path: string, { query, body }: Call = {}): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const key = this.options.key();
+    if (key) headers.authorization = `Bearer ${key}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(withQuery(path, query), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, 'hop cannot be reached: check your connection and try again');
+    }
+    if (response.ok) return response;
+    const problem = await response.json().catch(() => null) as { error?: string; details?: FieldProblem[] } | null;
+    const error = new ApiError(response.status, problem?.error ?? `hop answered ${response.status}`, problem?.details);
+    if (response.status === 401) this.options.unauthorized(error.message);
+    throw error;
+  }
+
+  private async json<T>(method: string, path: string, call?: Call): Promise<T> {
+    const response = await this.send(method, path, call);
+    return response.status === 204 ? (undefined as T) : ((await response.json()) as T);
+  }
+
+  private async page<T>(path: string, query: Query): Promise<Page<T>> {
+    const response = await this.send('GET', path, { query });
+    return { rows: (await response.json()) as T[], total: Number(response.headers.get('x-total-count') ?? 0) };
+  }
+
+  ready(): Promise<Readiness> {
+    // /ready answers 503 with the same body when a dependency is down; the console still wants it.
+    return fetch('/ready', { headers: { accept: 'application/json' } }).then((response) => response.json() as Promise<Readiness>);
+  }
+
+  /** Any authenticated call proves the key; this one is cheap. */
+  async checkKey(): Promise<void> {
+    await this.send('GET', '/urls', { query: { page: 1, per_page: 1 } });
+  }
+
+  links(query: LinkQuery): Promise<Page<Link>> {
+    return this.page<Link>('/urls', { ...query });
+  }
+
+  link(id: number): Promise<Link> {
+    return this.json('GET', `/urls/${id}`);
+  }
+
+  createLink(link: NewLink): Promise<Link> {
+    return this.json('POST', '/urls', { body: link });
+  }
+
+  updateLink(id: number, patch: LinkPatch): Promise<Link> {
+    return this.json('PUT', `/urls/${id}`, { body: patch });
+  }
+
+  deleteLink(id: number): Promise<void> {
+    return this.json('DELETE', `/urls/${id}`);
+  }
+
+  users(page: number, perPage: number): Promise<Page<User>> {
+    return this.page<User>('/users', { page, per_page: perPage });
+  }
+
+  createUser(user: Pick<User, 'username' | 'email'>): Promise<User> {
+    return this.json('POST', '/users', { body: user });
+  }
+
+  deleteUser(id: number): Promise<void> {
+    return this.json('DELETE', `/users/${id}`);
+  }
+}

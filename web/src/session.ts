@@ -1,0 +1,17 @@
+// Where the API key is kept: this tab's sessionStorage, or localStorage when the user asked to be
+// remembered. Only the key is stored; what it may do is the API's answer, never the console's guess.
+const KEY_NAME = 'hop.apiKey';
+
+export const session = {
+  key(): string | null {
+    return sessionStorage.getItem(KEY_NAME) ?? localStorage.getItem(KEY_NAME);
+  },
+  save(key: string, remember: boolean): void {
+    this.clear();
+    (remember ? localStorage : sessionStorage).setItem(KEY_NAME, key);
+  },
+  clear(): void {
+    sessionStorage.removeItem(KEY_NAME);
+    localStorage.removeItem(KEY_NAME);
+  },
+};
