@@ -8,6 +8,8 @@ import type { Database } from '../db/client.ts';
 import type { LinkCache } from './cache/link-cache.ts';
 import { abuseRoutes } from './abuse/routes.ts';
 import { AbuseService } from './abuse/service.ts';
+import { qrRoutes } from './qr/routes.ts';
+import { QrService } from './qr/service.ts';
 import { ChaosDrills } from './chaos/drills.ts';
 import { chaosRoutes } from './chaos/routes.ts';
 import type { ConsoleAssets } from './console/assets.ts';
@@ -170,6 +172,7 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
     .use(userRoutes(users, db, config.listCap))
     .use(urlRoutes(urls, new IdempotencyService(db), config.baseUrl, config.listCap))
     .use(abuseRoutes(abuse))
+    .use(qrRoutes(new QrService(urls, config.baseUrl)))
     .use(eventRoutes(events, config.listCap))
     .use(consoleRoutes(consoleAssets))
     // Last: the catch-all single segment is every short code.

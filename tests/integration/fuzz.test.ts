@@ -104,6 +104,9 @@ describe('fuzzing', () => {
       idLike.map((id) => `/urls/${id}`),
       idLike.map((id) => `/events/${id}`),
       idLike.map((id) => `/urls/${id}/ban`),
+      fc.tuple(idLike, fc.constantFrom('format', 'size', 'margin'), fc.oneof(idLike, fc.constantFrom('svg', 'png', 'gif', '', '64', '2048', '2049')), fc.constantFrom('size', 'margin'), idLike).map(
+        ([id, key, value, other, otherValue]) => `/urls/${id}/qr?${key}=${encodeURIComponent(value)}&${other}=${encodeURIComponent(otherValue)}`,
+      ),
       fc.string({ maxLength: 300 }).map((host) => `/banned-hosts/${encodeURIComponent(host)}`),
       fc.string({ maxLength: 80 }).map((code) => `/${encodeURIComponent(code)}`),
       fc.constantFrom('/%2e%2e/%2e%2e/etc/passwd', '//double', '/users/1/extra', '/./users', '/fuzzcode?x=1', '/%00', '/docs/../users'),
