@@ -9,6 +9,11 @@ export interface Config {
   readonly host: string;
   /** null: start the embedded Postgres under `dataDir`. */
   readonly databaseUrl: string | null;
+  /**
+   * Where migrations run, when not at `databaseUrl`: the primary, straight, when queries go
+   * through a transaction pooler (the migration advisory lock is session-scoped). null: databaseUrl.
+   */
+  readonly migrationDatabaseUrl: string | null;
   /** null: L1 cache only. */
   readonly redisUrl: string | null;
   readonly baseUrl: string;
@@ -114,6 +119,8 @@ function token(env: Env, name: string): string | null {
 export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']) ?? null;
+  const migrationDatabaseUrl = url(env, 'MIGRATION_DATABASE_URL', ['postgres:', 'postgresql:']) ?? null;
+  if (migrationDatabaseUrl && !databaseUrl) throw new ConfigError('MIGRATION_DATABASE_URL is set without DATABASE_URL: set both, or neither for the embedded Postgres');
   const logLevel = (present(env, 'LOG_LEVEL')?.toLowerCase() ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -124,6 +131,7 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
     port,
     host: present(env, 'HOST') ?? '0.0.0.0',
     databaseUrl,
+    migrationDatabaseUrl,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']) ?? null,
     baseUrl,
     chaosToken: token(env, 'CHAOS_TOKEN'),

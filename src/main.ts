@@ -53,7 +53,7 @@ if (!databaseUrl) {
 }
 
 const db = openDatabase({ url: databaseUrl, poolMax: config.dbPoolMax, queueTimeoutMs: config.dbQueueTimeoutMs });
-await runMigrations(db);
+await migrate(config.migrationDatabaseUrl);
 if (config.seed && (await isEmpty(db))) {
   const result = await importDataset(db, generateDataset());
   logger.info({ users: result.users, urls: result.urls, events: result.events }, 'seeded demo data');
@@ -91,25 +91,54 @@ logger.info(
   `hop listening on http://localhost:${server.port}`,
 );
 
+/**
+ * Applies the migrations, at MIGRATION_DATABASE_URL when set: their advisory lock is held by one
+ * session, which a transaction pooler in front of DATABASE_URL would not keep.
+ */
+async function migrate(directUrl: string | null): Promise<void> {
+  const target = directUrl ? openDatabase({ url: directUrl, poolMax: 2 }) : db;
+  try {
+    await runMigrations(target);
+  } catch (error) {
+    const where = directUrl ? 'MIGRATION_DATABASE_URL' : 'DATABASE_URL';
+    console.error(`hop: cannot apply migrations at ${where}: ${error instanceof Error ? error.message : String(error)} (check that Postgres is up and the URL is right)`);
+    process.exit(2);
+  } finally {
+    if (target !== db) await target.$client.close({ timeout: 1 });
+  }
+}
+
 let stopping = false;
 async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
+  // Each phase is timed: the sum is what terminationGracePeriodSeconds must cover after the
+  // preStop sleep (docs/kubernetes.md#shutdown).
+  const began = performance.now();
+  const drainMs: Record<string, number> = {};
+  const phase = (name: string, since: number) => (drainMs[name] = Math.round(performance.now() - since));
   try {
+    let t = performance.now();
     await server.stop(false);
+    phase('requests', t);
+    t = performance.now();
     await clicks.stop();
+    phase('clicks', t);
   } catch (error) {
     logger.error({ err: error }, 'clicks could not be flushed on shutdown');
     exitCode ||= 1;
   }
+  const pools = performance.now();
   await maintenance.stop();
   cache.close();
   metrics?.close();
   await redis?.close();
   await db.$client.close({ timeout: 5 });
+  phase('pools', pools);
   await embedded?.stop();
-  logger.info({ exit_code: exitCode }, 'stopped');
+  phase('total', began);
+  logger.info({ exit_code: exitCode, drain_ms: drainMs }, 'stopped');
   await closeLogs(logger);
   process.exit(exitCode);
 }

@@ -43,4 +43,18 @@ describe('graceful shutdown', () => {
     expect(served).toBeGreaterThan(100);
     expect(row!.n).toBe(served);
   }, 60_000);
+
+  it('logs how long each drain phase took (requests, clicks, pools, total)', async () => {
+    const { child: hop, base, shorten } = await spawnHop(database.url, { LOG_LEVEL: 'info', CLICK_FLUSH_INTERVAL_MS: '1000' }, 'pipe');
+    const code = await shorten('https://example.com/drain-timing');
+    for (let i = 0; i < 20; i++) await fetch(`${base}/${code}`, { redirect: 'manual' });
+    hop.kill('SIGTERM');
+    expect(await hop.exited).toBe(0);
+    const lines = (await new Response(hop.stdout as ReadableStream).text()).trim().split('\n').map((line) => JSON.parse(line));
+    const stopped = lines.find((line) => line.msg === 'stopped');
+    expect(stopped).toBeDefined();
+    const drain = stopped.drain_ms as Record<string, number>;
+    for (const phase of ['requests', 'clicks', 'pools', 'total']) expect(drain[phase]).toBeGreaterThanOrEqual(0);
+    expect(drain.total!).toBeGreaterThanOrEqual(drain.requests! + drain.clicks! + drain.pools! - 3);
+  }, 60_000);
 });

@@ -39,8 +39,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A new, migrated database named after the suite; dropped again by `drop()`. */
-export async function freshDatabase(label: string): Promise<TestDatabase> {
+/** A new database named after the suite, migrated unless asked not to; dropped again by `drop()`. */
+export async function freshDatabase(label: string, { migrate = true } = {}): Promise<TestDatabase> {
   const admin = await adminUrl();
   const name = `hop_test_${label.replace(/\W/g, '_')}_${process.pid}_${Date.now().toString(36)}`.toLowerCase();
   const control = new SQL({ url: admin, max: 1 });
@@ -48,7 +48,7 @@ export async function freshDatabase(label: string): Promise<TestDatabase> {
   await control.close();
   const url = admin.replace(/\/[^/]*$/, `/${name}`);
   const db = openDatabase({ url, poolMax: 10 });
-  await runMigrations(db);
+  if (migrate) await runMigrations(db);
   return {
     url,
     db,

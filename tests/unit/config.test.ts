@@ -14,6 +14,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://db/hop', SEED: 'true' }).seed).toBe(true);
   });
 
+  it('takes a separate migration URL only beside DATABASE_URL', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://pooler/hop' }).migrationDatabaseUrl).toBeNull();
+    expect(loadConfig({ DATABASE_URL: 'postgres://pooler/hop', MIGRATION_DATABASE_URL: 'postgresql://primary/hop' }).migrationDatabaseUrl).toBe('postgresql://primary/hop');
+    expect(() => loadConfig({ MIGRATION_DATABASE_URL: 'postgres://primary/hop' })).toThrow('MIGRATION_DATABASE_URL is set without DATABASE_URL');
+  });
+
   it('trims a trailing slash from BASE_URL', () => {
     expect(loadConfig({ BASE_URL: 'https://ho.p/' }).baseUrl).toBe('https://ho.p');
   });
@@ -24,6 +30,7 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ DATABASE_URL: 'postgres://db/hop', MIGRATION_DATABASE_URL: 'mysql://x' }, 'MIGRATION_DATABASE_URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ SEED: 'perhaps' }, 'SEED'],
     [{ CHAOS_TOKEN: 'short' }, 'CHAOS_TOKEN'],
