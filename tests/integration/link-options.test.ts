@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
 import { waitFor } from '../support/wait.ts';
-import { PrivateRedis } from '../support/services.ts';
+import { PrivateRedis, privatePostgres } from '../support/services.ts';
 
 let database: TestDatabase;
 let hop: RunningHop;
@@ -195,6 +195,31 @@ describe('click limits across replicas', () => {
       await redis.stop();
     }
   });
+});
+
+describe('click limits while Postgres is down', () => {
+  it('answers 503 for a max_clicks link (its admission needs Postgres) while a cached link with an expiry keeps redirecting', async () => {
+    const pg = await privatePostgres();
+    const solo = await startHop(pg.db, { redisUrl: false });
+    try {
+      const limited = (await solo.json('/urls', { original_url: 'https://example.com/l', max_clicks: 10 })).body;
+      const expiring = (await solo.json('/urls', { original_url: 'https://example.com/e', expires_at: inSeconds(3600) })).body;
+      expect((await solo.request(`/${limited.short_code}`)).status).toBe(302);
+      expect((await solo.request(`/${expiring.short_code}`)).status).toBe(302);
+      await solo.clicks.flush();
+      await pg.stop();
+      const refused = await solo.json(`/${limited.short_code}`);
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toBeString();
+      expect((await solo.request(`/${expiring.short_code}`)).status).toBe(302);
+      await pg.start();
+      await waitFor(async () => (await solo.request(`/${limited.short_code}`)).status === 302, 'Postgres to return', 15_000);
+      expect((await solo.json(`/urls/${limited.id}`)).body.clicks_used).toBe(2);
+    } finally {
+      await solo.stop();
+      await pg.destroy();
+    }
+  }, 60_000);
 });
 
 describe('tags', () => {
