@@ -28,3 +28,16 @@ export function openDatabase({ url, poolMax, queueTimeoutMs = 1_000 }: DatabaseO
   db.$gate = gate;
   return db;
 }
+
+/** True when a Postgres at `url` answers a query within a couple of seconds. */
+export async function postgresAnswers(url: string): Promise<boolean> {
+  const probe = new SQL({ url, max: 1, connectionTimeout: 2 });
+  try {
+    await probe`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await probe.close().catch(() => {});
+  }
+}

@@ -1,12 +1,13 @@
 // Reads Postgres failures out of drizzle's wrapper so services can name them.
 
-interface PgFailure {
+export interface PgFailure {
   code?: string;
   errno?: string;
   constraint?: string;
+  message?: string;
 }
 
-function pgFailureOf(error: unknown): PgFailure | undefined {
+export function pgFailureOf(error: unknown): PgFailure | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
     const candidate = current as PgFailure & { cause?: unknown };

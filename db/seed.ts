@@ -221,3 +221,14 @@ export async function isEmpty(db: Database): Promise<boolean> {
   const rows = await db.execute<{ empty: boolean }>(sql`select not exists (select 1 from users) and not exists (select 1 from urls) as empty`);
   return Boolean(rows[0]?.empty);
 }
+
+export async function countRows(db: Database): Promise<{ users: number; urls: number; events: number }> {
+  const [row] = await db.execute<{ users: number; urls: number; events: number }>(sql`
+    select (select count(*) from users)::int as users, (select count(*) from urls)::int as urls, (select count(*) from events)::int as events`);
+  return { users: Number(row?.users ?? 0), urls: Number(row?.urls ?? 0), events: Number(row?.events ?? 0) };
+}
+
+/** Empties users, links and events (and rows hanging off them) and restarts their ids: `seed --reset`. */
+export async function resetData(db: Database): Promise<void> {
+  await db.execute(sql`truncate users, urls, events restart identity cascade`);
+}

@@ -129,7 +129,8 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
 
   return Object.freeze({
     port,
-    host: present(env, 'HOST') ?? '0.0.0.0',
+    // Loopback by default: a newcomer's hop is not on the LAN. The image and compose set 0.0.0.0.
+    host: present(env, 'HOST') ?? '127.0.0.1',
     databaseUrl,
     migrationDatabaseUrl,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']) ?? null,

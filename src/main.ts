@@ -1,8 +1,9 @@
 // The process: read config, open Postgres (or start the embedded one) and Redis, migrate, seed,
 // listen, and shut down gracefully (stop accepting, finish in-flight requests, flush clicks, close pools).
-// Exit codes: 0 after SIGTERM/SIGINT, 1 when clicks could not be flushed, 2 bad configuration,
+// Exit codes: 0 after SIGTERM/SIGINT, 1 when clicks could not be flushed, 2 bad configuration or a
+// start-up failure (one line on stderr: cause and fix),
 // 3 after a `kill` chaos drill (so the restart is visibly a drill's).
-import { openDatabase } from '../db/client.ts';
+import { openDatabase, type Database } from '../db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { generateDataset, importDataset, isEmpty } from '../db/seed.ts';
@@ -10,8 +11,8 @@ import packageJson from '../package.json' with { type: 'json' };
 import { applyBlocklistFile } from './abuse/blocklist.ts';
 import { createApp } from './app.ts';
 import { LinkCache } from './cache/link-cache.ts';
-import { openRedis } from './cache/redis.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { openRedis, type RedisPair } from './cache/redis.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
 import { ConsoleAssets } from './console/assets.ts';
 import { ClickRecorder } from './events/click-recorder.ts';
 import { LogRing } from './logging/log-ring.ts';
@@ -19,9 +20,10 @@ import { createLogger, closeLogs } from './logging/logger.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { clickObserver, maintenanceObserver } from './metrics/observers.ts';
 import { serve } from './server.ts';
+import { describeStartupFailure } from './startup-failure.ts';
 import { Maintenance } from './stats/maintenance.ts';
 
-let config;
+let config: Config;
 try {
   config = loadConfig(process.env, packageJson.version);
 } catch (error) {
@@ -37,81 +39,123 @@ const logger = createLogger(config.logLevel, undefined, logRing);
 const metrics = config.metricsEnabled ? new Metrics({ version: config.version }) : null;
 const started = performance.now();
 
+// Signal handlers come first: Ctrl-C while the embedded Postgres starts must stop it too.
+const startup = new AbortController();
 let embedded: EmbeddedDatabase | null = null;
+let db: Database | null = null;
+let running: Running | null = null;
+let migrating = false;
+
+/** Ends a start-up that failed or was interrupted: one line on stderr, nothing left running. */
+async function abandonStartup(exitCode: number, line?: string): Promise<never> {
+  startup.abort();
+  if (line) console.error(`hop: ${line}`);
+  await db?.$client.close({ timeout: 1 }).catch(() => {});
+  await embedded?.stop().catch(() => {});
+  await closeLogs(logger);
+  process.exit(exitCode);
+}
+
+function onSignal(signal: string): void {
+  if (running) return void shutdown(signal);
+  logger.info({ signal }, 'start-up interrupted');
+  void abandonStartup(0);
+}
+process.on('SIGTERM', () => onSignal('SIGTERM'));
+process.on('SIGINT', () => onSignal('SIGINT'));
+
 let databaseUrl = config.databaseUrl;
-if (!databaseUrl) {
-  logger.info({ dataDir: config.dataDir, port: config.embeddedPgPort }, 'no DATABASE_URL: starting embedded Postgres');
-  try {
-    embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, (line) => logger.warn(line));
-  } catch (error) {
-    // A start-up problem the operator can fix: one plain line, no stack trace.
-    const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-    console.error(`hop: cannot start the embedded Postgres: ${error instanceof Error ? error.message : String(error)}${cause}`);
-    process.exit(2);
+try {
+  if (!databaseUrl) {
+    logger.info({ dataDir: config.dataDir, port: config.embeddedPgPort }, 'no DATABASE_URL: starting embedded Postgres');
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log: (line) => logger.warn(line), signal: startup.signal });
+    if (!embedded.owned) logger.info({ port: embedded.port }, 'the embedded Postgres of this data directory is already running: using it');
+    databaseUrl = embedded.url;
   }
-  databaseUrl = embedded.url;
-}
-
-const db = openDatabase({ url: databaseUrl, poolMax: config.dbPoolMax, queueTimeoutMs: config.dbQueueTimeoutMs });
-await migrate(config.migrationDatabaseUrl);
-if (config.seed && (await isEmpty(db))) {
-  const result = await importDataset(db, generateDataset());
-  logger.info({ users: result.users, urls: result.urls, events: result.events }, 'seeded demo data');
-}
-
-// Click partitions made ahead and months past the retention dropped, by one replica per round.
-const maintenance = new Maintenance(db, { retentionMonths: config.stats.clickRetentionMonths, intervalMs: config.stats.maintenanceIntervalMs }, maintenanceObserver(metrics, logger));
-maintenance.start();
-
-const redis = config.redisUrl ? openRedis(config.redisUrl, (error) => logger.debug({ err: error.message }, 'redis error')) : null;
-const cache = new LinkCache(config.cache, redis?.client ?? null, redis?.subscriber ?? null, metrics?.cache);
-const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger));
-clicks.start();
-
-const consoleAssets = await ConsoleAssets.load(config.consoleDir);
-if (!consoleAssets) logger.warn({ dir: config.consoleDir }, 'the console is not built: /app answers 503 until `bun run build:web` runs');
-
-const app = createApp({
-  config, db, redis: redis?.client ?? null, cache, clicks, logger, metrics, logRing, consoleAssets,
-  requestExit: (code) => void shutdown('chaos kill drill', code),
-});
-const blocklistFile = config.blocklistFile;
-if (blocklistFile) {
-  try {
-    await applyBlocklistFile(blocklistFile, app.abuse, logger);
-  } catch (error) {
-    console.error(`hop: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(2);
+  db = openDatabase({ url: databaseUrl, poolMax: config.dbPoolMax, queueTimeoutMs: config.dbQueueTimeoutMs });
+  await migrate(db, config.migrationDatabaseUrl);
+  if (config.seed && (await isEmpty(db))) {
+    const result = await importDataset(db, generateDataset());
+    logger.info({ users: result.users, urls: result.urls, events: result.events }, 'seeded demo data');
   }
+  running = await listen(db);
+} catch (error) {
+  if (startup.signal.aborted) await abandonStartup(0);
+  // A start-up problem the operator can fix: one plain line, no stack trace.
+  const viaMigrationUrl = migrating && config.migrationDatabaseUrl !== null;
+  const failedAt = viaMigrationUrl ? { databaseUrl: config.migrationDatabaseUrl, urlVariable: 'MIGRATION_DATABASE_URL' } : { databaseUrl };
+  const line = describeStartupFailure(error, { ...failedAt, embedded: config.databaseUrl === null, host: config.host, port: config.port });
+  await abandonStartup(2, viaMigrationUrl ? `cannot apply migrations at MIGRATION_DATABASE_URL: ${line}` : line);
 }
-const server = serve(app, { port: config.port, hostname: config.host });
-
-logger.info(
-  { url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.port}`, startup_ms: Math.round(performance.now() - started), embedded: embedded !== null, redis: redis !== null },
-  `hop listening on http://localhost:${server.port}`,
-);
 
 /**
  * Applies the migrations, at MIGRATION_DATABASE_URL when set: their advisory lock is held by one
  * session, which a transaction pooler in front of DATABASE_URL would not keep.
  */
-async function migrate(directUrl: string | null): Promise<void> {
+async function migrate(db: Database, directUrl: string | null): Promise<void> {
   const target = directUrl ? openDatabase({ url: directUrl, poolMax: 2 }) : db;
+  migrating = true;
   try {
     await runMigrations(target);
-  } catch (error) {
-    const where = directUrl ? 'MIGRATION_DATABASE_URL' : 'DATABASE_URL';
-    console.error(`hop: cannot apply migrations at ${where}: ${error instanceof Error ? error.message : String(error)} (check that Postgres is up and the URL is right)`);
-    process.exit(2);
   } finally {
     if (target !== db) await target.$client.close({ timeout: 1 });
   }
+  migrating = false;
+}
+
+interface Running {
+  server: ReturnType<typeof serve>;
+  app: ReturnType<typeof createApp>;
+  clicks: ClickRecorder;
+  cache: LinkCache;
+  redis: RedisPair | null;
+  maintenance: Maintenance;
+  db: Database;
+}
+
+async function listen(db: Database): Promise<Running> {
+  const redis = config.redisUrl ? openRedis(config.redisUrl, (error) => logger.debug({ err: error.message }, 'redis error')) : null;
+  const cache = new LinkCache(config.cache, redis?.client ?? null, redis?.subscriber ?? null, metrics?.cache);
+  const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger));
+  const consoleAssets = await ConsoleAssets.load(config.consoleDir);
+  if (!consoleAssets) logger.warn({ dir: config.consoleDir }, 'the console is not built: /app answers 503 until `bun run build:web` runs');
+  const app = createApp({
+    config, db, redis: redis?.client ?? null, cache, clicks, logger, metrics, logRing, consoleAssets,
+    requestExit: (code) => void shutdown('chaos kill drill', code),
+  });
+  if (config.blocklistFile) {
+    try {
+      await applyBlocklistFile(config.blocklistFile, app.abuse, logger);
+    } catch (error) {
+      await abandonStartup(2, error instanceof Error ? error.message : String(error));
+    }
+  }
+  let server: ReturnType<typeof serve>;
+  try {
+    server = serve(app, { port: config.port, hostname: config.host });
+  } catch (error) {
+    cache.close();
+    metrics?.close();
+    void redis?.close();
+    throw error;
+  }
+  clicks.start();
+  // Click partitions made ahead and months past the retention dropped, by one replica per round.
+  const maintenance = new Maintenance(db, { retentionMonths: config.stats.clickRetentionMonths, intervalMs: config.stats.maintenanceIntervalMs }, maintenanceObserver(metrics, logger));
+  maintenance.start();
+  const shown = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
+  logger.info(
+    { url: `http://${shown}:${server.port}`, host: config.host, startup_ms: Math.round(performance.now() - started), embedded: embedded !== null, redis: redis !== null },
+    `hop listening on http://${shown}:${server.port}`,
+  );
+  return { server, app, clicks, cache, redis, maintenance, db };
 }
 
 let stopping = false;
 async function shutdown(signal: string, exitCode = 0): Promise<void> {
-  if (stopping) return;
+  if (stopping || !running) return;
   stopping = true;
+  const { server, clicks, cache, redis, maintenance, db } = running;
   logger.info({ signal }, 'shutting down');
   // Each phase is timed: the sum is what terminationGracePeriodSeconds must cover after the
   // preStop sleep (docs/kubernetes.md#shutdown).
@@ -150,10 +194,10 @@ process.on('uncaughtException', (error) => {
   logger.fatal({ err: error }, 'uncaught exception');
   void shutdown('uncaughtException', 1);
 });
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
 // SIGHUP re-reads BLOCKLIST_FILE; a file that cannot be read now keeps the bans as they are.
 process.on('SIGHUP', () => {
+  const blocklistFile = config.blocklistFile;
   if (!blocklistFile) return void logger.warn('SIGHUP: no BLOCKLIST_FILE to reload');
-  applyBlocklistFile(blocklistFile, app.abuse, logger).catch((error) => logger.error({ err: error }, 'blocklist reload failed, previous bans kept'));
+  if (!running) return void logger.warn('SIGHUP during start-up: the blocklist is read once hop listens');
+  applyBlocklistFile(blocklistFile, running.app.abuse, logger).catch((error) => logger.error({ err: error }, 'blocklist reload failed, previous bans kept'));
 });

@@ -1,6 +1,6 @@
 // Where the integration suites find Postgres and Redis; each suite gets its own fresh database.
 import { SQL } from 'bun';
-import { openDatabase, type Database } from '../../db/client.ts';
+import { openDatabase, postgresAnswers, type Database } from '../../db/client.ts';
 import { startEmbeddedPostgres } from '../../db/embedded.ts';
 import { runMigrations } from '../../db/migrate.ts';
 
@@ -10,23 +10,13 @@ const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 let serverUrl: Promise<string> | undefined;
 
 /** True when a Postgres at `url` answers a query within a couple of seconds. */
-export async function reachable(url: string): Promise<boolean> {
-  const probe = new SQL({ url, max: 1, connectionTimeout: 2 });
-  try {
-    await probe`select 1`;
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await probe.close();
-  }
-}
+export const reachable = postgresAnswers;
 
 /** The Postgres server to test against: TEST_DATABASE_URL / local :5432, else an embedded one. */
 function adminUrl(): Promise<string> {
   serverUrl ??= (async () => {
     if (await reachable(ADMIN_URL)) return ADMIN_URL;
-    const embedded = await startEmbeddedPostgres('.data/test', 54339, () => {});
+    const embedded = await startEmbeddedPostgres({ dataDir: '.data/test', port: 54339, log: () => {} });
     process.on('exit', () => void embedded.stop());
     return embedded.url.replace(/\/hop$/, '/postgres');
   })();

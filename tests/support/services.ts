@@ -67,7 +67,7 @@ export interface PrivatePostgres {
 export async function privatePostgres(): Promise<PrivatePostgres> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'hop-private-pg-'));
   const port = freePort();
-  const server = await startEmbeddedPostgres(dataDir, port, () => {});
+  const server = await startEmbeddedPostgres({ dataDir, port, log: () => {} });
   const db = openDatabase({ url: server.url, poolMax: 10 });
   await runMigrations(db);
   return {

@@ -6,6 +6,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ port: 3000, databaseUrl: null, redisUrl: null, seed: true, logLevel: 'info', listCap: 10_000 });
     expect(config.baseUrl).toBe('http://localhost:3000');
+    expect(config.host).toBe('127.0.0.1');
     expect(Object.isFrozen(config)).toBe(true);
   });
 
