@@ -55,6 +55,7 @@ export const UrlQuery = t.Object({
   /** Repeat for links carrying every given tag: ?tag=a&tag=b. */
   tag: t.Optional(t.Array(t.String({ maxLength: 64 }), { maxItems: 10 })),
   q: t.Optional(t.String({ minLength: 1, maxLength: 200, description: 'case-insensitive text in the short code, target or title' })),
+  expired: t.Optional(t.Boolean({ description: 'true: links whose expiry passed or click limit is used up; false: the others' })),
 });
 
 export const TagCount = t.Object({ tag: t.String(), count: t.Integer() });

@@ -61,6 +61,8 @@ export interface UrlFilter {
   tags?: string[];
   /** Text the short code, target or title contains (any case). */
   q?: string;
+  /** true: links that ended (expiry passed or click limit used up); false: the others. */
+  expired?: boolean;
 }
 
 export interface TagCount {
@@ -80,6 +82,12 @@ export function containsPattern(text: string): string {
 export function searchCondition(text: string): SQL {
   return sql`${searchable} ilike ${containsPattern(checkStorable(text, 'q'))}`;
 }
+
+/**
+ * A link that ended by its own options: past its expiry or out of clicks. Both arms imply the
+ * predicate of urls_with_limits_idx (migration 0007), so the planner may read only those links.
+ */
+export const endedCondition: SQL = sql`(${urls.expiresAt} <= now() or ${urls.clicksUsed} >= ${urls.maxClicks})`;
 
 /** What the caches must hear about after a commit. */
 export interface LinkChanges {
@@ -202,6 +210,7 @@ export class UrlService {
     if (filter.user_id !== undefined) conditions.push(eq(urls.userId, filter.user_id));
     if (filter.is_active !== undefined) conditions.push(eq(urls.isActive, filter.is_active));
     if (filter.q !== undefined) conditions.push(searchCondition(filter.q));
+    if (filter.expired !== undefined) conditions.push(filter.expired ? endedCondition : sql`not coalesce(${endedCondition}, false)`);
     const where = conditions.length ? and(...conditions) : undefined;
     const [rows, [total]] = await Promise.all([
       this.db.select().from(urls).where(where).orderBy(desc(urls.createdAt), desc(urls.id)).limit(window.limit).offset(window.offset),

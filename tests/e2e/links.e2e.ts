@@ -26,6 +26,14 @@ afterAll(async () => {
   await consoleBuild?.remove();
 });
 
+/** Fills the console's "New link" form with `fields` (label → value) and submits it. */
+async function createThroughForm(fields: Record<string, string>, open = true) {
+  const { page } = browser;
+  if (open) await page.getByRole('button', { name: 'New link' }).click();
+  for (const [label, value] of Object.entries(fields)) await page.getByLabel(label, { exact: true }).fill(value);
+  await page.getByRole('button', { name: 'Create link' }).click();
+}
+
 describe('links in the console', () => {
   it('creates a link with a custom code and shows it', async () => {
     const { page } = browser;
@@ -34,11 +42,7 @@ describe('links in the console', () => {
     await page.getByRole('heading', { level: 1, name: 'Links' }).waitFor();
     expect(await seriousA11yProblems(page)).toEqual([]);
 
-    await page.getByRole('button', { name: 'New link' }).click();
-    await page.getByLabel('Target URL').fill(`${target.url}/landing`);
-    await page.getByLabel('Title').fill('Spring launch');
-    await page.getByLabel('Custom short code').fill('spring-launch');
-    await page.getByRole('button', { name: 'Create link' }).click();
+    await createThroughForm({ 'Target URL': `${target.url}/landing`, 'Title (optional)': 'Spring launch', 'Custom short code (optional)': 'spring-launch' });
     await page.getByRole('heading', { level: 1, name: '/spring-launch' }).waitFor();
     expect(await page.getByTestId('short-url').textContent()).toBe(`${hop.url}/spring-launch`);
     expect(await seriousA11yProblems(page)).toEqual([]);
@@ -48,10 +52,7 @@ describe('links in the console', () => {
   it('shows the API\'s own words when a create is refused', async () => {
     const { page } = browser;
     await page.goto(`${hop.url}/app`);
-    await page.getByRole('button', { name: 'New link' }).click();
-    await page.getByLabel('Target URL').fill(`${target.url}/other`);
-    await page.getByLabel('Custom short code').fill('spring-launch');
-    await page.getByRole('button', { name: 'Create link' }).click();
+    await createThroughForm({ 'Target URL': `${target.url}/other`, 'Custom short code (optional)': 'spring-launch' });
     await expect(page.getByRole('alert').textContent()).resolves.toContain('short_code already taken');
   });
 
@@ -101,6 +102,29 @@ describe('links in the console', () => {
     await page.getByRole('link', { name: '/still-on' }).waitFor({ state: 'detached' });
     expect(await page.getByRole('link', { name: '/spring-launch' }).count()).toBe(1);
     await screenshot(page, 'links');
+  });
+
+  it('creates a link with tags and a click limit; used up, it answers 404 and lists as ended', async () => {
+    const { page } = browser;
+    await page.goto(`${hop.url}/app`);
+    await createThroughForm({ 'Target URL': `${target.url}/once`, 'Custom short code (optional)': 'one-shot', 'Tags (optional)': 'Promo, spring', 'Click limit': '1' });
+    await page.getByRole('heading', { level: 1, name: '/one-shot' }).waitFor();
+    expect(await page.getByText('0 of 1').count()).toBe(1);
+
+    expect((await page.goto(`${hop.url}/one-shot`))?.url()).toBe(`${target.url}/once`);
+    const spent = await page.goto(`${hop.url}/one-shot`);
+    expect(spent?.status()).toBe(404);
+
+    await page.goto(`${hop.url}/app`);
+    await page.getByLabel('Status').selectOption('ended');
+    await page.getByRole('link', { name: '/still-on' }).waitFor({ state: 'detached' });
+    await page.getByRole('row', { name: /one-shot/ }).getByText('used up', { exact: true }).waitFor();
+    expect(await page.getByRole('link', { name: '/one-shot' }).count()).toBe(1);
+    await page.getByLabel('Status').selectOption('all');
+    await page.getByLabel('Tag').selectOption('promo');
+    await page.getByRole('link', { name: '/still-on' }).waitFor({ state: 'detached' });
+    expect(await page.getByRole('link', { name: '/one-shot' }).count()).toBe(1);
+    expect(await seriousA11yProblems(page)).toEqual([]);
   });
 
   it('deletes the link after a confirmation', async () => {

@@ -1,10 +1,10 @@
-// GET /urls?q=: the console's search box. Case-insensitive text in code, target or title, combined
-// with the other filters and paging, served by a trigram index that stays fast at 100,000 links.
+// The console's list filters: GET /urls?q= (case-insensitive text in code, target or title, served by
+// a trigram index that stays fast at 100,000 links) and GET /urls?expired= (links that ended).
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { generateDataset, importDataset } from '../../db/seed.ts';
 import { urls } from '../../db/schema.ts';
-import { containsPattern, searchCondition } from '../../src/urls/service.ts';
+import { containsPattern, endedCondition, searchCondition } from '../../src/urls/service.ts';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
 
@@ -70,6 +70,35 @@ describe('GET /urls?q=', () => {
   });
 });
 
+describe('GET /urls?expired=', () => {
+  it('tells links that ended (expiry passed, clicks used up) from the others', async () => {
+    const soon = new Date(Date.now() + 3_600_000).toISOString();
+    const past = await hop.json('/urls', { original_url: 'https://example.com/old', short_code: 'ended-time', expires_at: soon });
+    expect((await hop.json(`/urls/${past.body.id}`, { expires_at: new Date(Date.now() - 1000).toISOString() }, 'PUT')).status).toBe(200);
+    await hop.json('/urls', { original_url: 'https://example.com/once', short_code: 'ended-clicks', max_clicks: 1 });
+    expect((await hop.request('/ended-clicks')).status).toBe(302);
+    await hop.json('/urls', { original_url: 'https://example.com/later', short_code: 'not-yet', expires_at: soon, max_clicks: 5 });
+
+    const ended = await hop.json('/urls?expired=true');
+    expect(codes(ended.body)).toEqual(['ended-clicks', 'ended-time']);
+    expect(ended.headers.get('x-total-count')).toBe('2');
+    const running = codes((await hop.json('/urls?expired=false')).body);
+    expect(running).toContain('not-yet');
+    expect(running).toContain('Spring-Sale');
+    expect(running).not.toContain('ended-time');
+    expect((await hop.json('/urls?expired=maybe')).status).toBe(400);
+  });
+
+  it('reads only links with options, through the partial index', async () => {
+    const plan = await database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local enable_seqscan = off`);
+      const rows = await tx.execute(sql`explain select ${urls.id} from ${urls} where ${endedCondition} order by ${urls.createdAt} desc, ${urls.id} desc limit 25`);
+      return (rows as unknown as { 'QUERY PLAN': string }[]).map((row) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('urls_with_limits_idx');
+  });
+});
+
 describe('at 100,000 links', () => {
   it('answers a search page and its total quickly', async () => {
     const data = generateDataset(7, { users: 1000, urls: 100_000, events: 0 });
@@ -78,9 +107,9 @@ describe('at 100,000 links', () => {
     console.log(`imported 100,000 links in ${Math.round(performance.now() - started)} ms`);
     await database.db.execute(sql`analyze urls`);
     const timings: number[] = [];
-    for (const q of ['example', 'abc', 'zzzz-nothing', 'spring']) {
+    for (const filter of ['q=example', 'q=abc', 'q=zzzz-nothing', 'q=spring', 'expired=true', 'expired=false']) {
       const begin = performance.now();
-      const { status, headers } = await hop.json(`/urls?q=${q}&page=1&per_page=25`);
+      const { status, headers } = await hop.json(`/urls?${filter}&page=1&per_page=25`);
       timings.push(performance.now() - begin);
       expect(status).toBe(200);
       expect(Number(headers.get('x-total-count'))).toBeGreaterThanOrEqual(0);
@@ -89,7 +118,7 @@ describe('at 100,000 links', () => {
     const unfiltered = await hop.json('/urls?page=2000&per_page=25');
     timings.push(performance.now() - begin);
     expect(Number(unfiltered.headers.get('x-total-count'))).toBeGreaterThanOrEqual(100_000);
-    console.log(`search pages at 100k links: ${timings.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}`);
+    console.log(`search and expired pages at 100k links: ${timings.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}`);
     // A wide margin for a shared, noisy machine: without the index a miss scans every row.
     for (const ms of timings) expect(ms).toBeLessThan(2_000);
   }, 120_000);

@@ -41,3 +41,34 @@ export function useSettled<T>(value: T, ms = 250): T {
   }, [value, ms]);
   return settled;
 }
+
+export interface Action {
+  /** Runs `work`; true when it worked. `done` is the notice, or makes it from the result. */
+  run<T>(work: () => Promise<T>, done?: string | ((result: T) => string)): Promise<boolean>;
+  error: ApiError | null;
+  notice: string;
+  busy: boolean;
+}
+
+/** One user action at a time: its error as the API words it, or a notice once it worked. */
+export function useAction(): Action {
+  const [error, setError] = useState<ApiError | null>(null);
+  const [notice, setNotice] = useState('');
+  const [busy, setBusy] = useState(false);
+  const run = async <T,>(work: () => Promise<T>, done: string | ((result: T) => string) = '') => {
+    setBusy(true);
+    try {
+      const result = await work();
+      setError(null);
+      setNotice(typeof done === 'string' ? done : done(result));
+      return true;
+    } catch (thrown) {
+      setError(asApiError(thrown));
+      setNotice('');
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { run, error, notice, busy };
+}

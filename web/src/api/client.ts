@@ -1,6 +1,6 @@
 // The one way the console talks to hop: every request goes through HopClient, which adds the key,
 // turns error bodies into ApiError (worded as the API words them) and reports a 401 once.
-import type { FieldProblem, Link, LinkPatch, LinkQuery, NewLink, Page, Readiness, User } from './types.ts';
+import type { BannedHost, FieldProblem, Link, LinkPatch, LinkQuery, NewLink, Page, Readiness, TagCount, User } from './types.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -92,6 +92,22 @@ export class HopClient {
 
   deleteLink(id: number): Promise<void> {
     return this.json('DELETE', `/urls/${id}`);
+  }
+
+  tags(): Promise<TagCount[]> {
+    return this.json('GET', '/tags');
+  }
+
+  bannedHosts(): Promise<BannedHost[]> {
+    return this.json('GET', '/banned-hosts');
+  }
+
+  banHost(host: string, reason: string | null): Promise<BannedHost & { links_banned: number }> {
+    return this.json('POST', '/banned-hosts', { body: { host, reason } });
+  }
+
+  unbanHost(host: string): Promise<void> {
+    return this.json('DELETE', `/banned-hosts/${encodeURIComponent(host)}`);
   }
 
   users(page: number, perPage: number): Promise<Page<User>> {

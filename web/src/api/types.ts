@@ -14,23 +14,46 @@ export interface Link {
   is_active: boolean;
   created_at: string;
   updated_at: string;
-  // Link options (issue 13): absent on a hop that predates them.
+  expires_at: string | null;
+  max_clicks: number | null;
+  clicks_used: number;
+  expired_url: string | null;
+  tags: string[];
+  /** Banned by an operator (410 to visitors), apart from is_active. */
+  banned: boolean;
+  ban_reason: string | null;
+}
+
+export interface LinkOptions {
   expires_at?: string | null;
   max_clicks?: number | null;
   expired_url?: string | null;
   tags?: string[];
 }
 
-export interface NewLink {
+export interface NewLink extends LinkOptions {
   original_url: string;
   title?: string | null;
   short_code?: string;
-  expires_at?: string | null;
-  max_clicks?: number | null;
-  tags?: string[];
 }
 
-export type LinkPatch = Partial<Pick<Link, 'original_url' | 'title' | 'is_active' | 'expires_at' | 'max_clicks' | 'tags'>>;
+export interface LinkPatch extends LinkOptions {
+  original_url?: string;
+  title?: string | null;
+  is_active?: boolean;
+}
+
+export interface TagCount {
+  tag: string;
+  count: number;
+}
+
+export interface BannedHost {
+  host: string;
+  reason: string | null;
+  source: string;
+  created_at: string;
+}
 
 export interface LinkQuery {
   page: number;
@@ -38,6 +61,7 @@ export interface LinkQuery {
   q?: string;
   is_active?: boolean;
   tag?: string;
+  /** true: links that ended (expiry passed or clicks used up). */
   expired?: boolean;
 }
 

@@ -1,6 +1,6 @@
 // One page of links: short URL (copyable), target, status and when it was made.
 import type { Link } from '../api/types.ts';
-import { linkStatus, shortUrlOf } from '../links.ts';
+import { linkStatus, shortUrlOf, type LinkStatus } from '../links.ts';
 import { RouteLink } from '../router.tsx';
 import { CopyButton } from './CopyButton.tsx';
 
@@ -23,7 +23,7 @@ export function LinkTable({ links }: { links: Link[] }) {
                 {link.title && <div class="muted">{link.title}</div>}
               </td>
               <td data-label="Target" class="target"><span title={link.original_url}>{link.original_url}</span></td>
-              <td data-label="Status"><span class={`badge ${status}`}>{status}</span>{link.tags?.map((tag) => <span class="tag" key={tag}>{tag}</span>)}</td>
+              <td data-label="Status"><StatusBadge status={status} />{link.tags.map((tag) => <span class="tag" key={tag}>{tag}</span>)}</td>
               <td data-label="Created"><time dateTime={link.created_at}>{new Date(link.created_at).toLocaleString()}</time></td>
             </tr>
           );
@@ -31,4 +31,8 @@ export function LinkTable({ links }: { links: Link[] }) {
       </tbody>
     </table>
   );
+}
+
+export function StatusBadge({ status }: { status: LinkStatus }) {
+  return <span class={`badge status-${status.replace(' ', '-')}`}>{status}</span>;
 }

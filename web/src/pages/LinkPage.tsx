@@ -5,6 +5,7 @@ import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { LinkForm } from '../components/LinkForm.tsx';
+import { StatusBadge } from '../components/LinkTable.tsx';
 import { asApiError, useLoad } from '../hooks.ts';
 import { linkStatus, shortUrlOf } from '../links.ts';
 import { navigate, RouteLink } from '../router.tsx';
@@ -44,9 +45,19 @@ export function LinkPage({ client, id }: { client: HopClient; id: number }) {
       <h1 tabIndex={-1}>/{link.short_code}</h1>
       <p class="short-url">
         <a href={shortUrl} target="_blank" rel="noopener" data-testid="short-url">{shortUrl}</a>{' '}
-        <CopyButton text={shortUrl} label="Copy the short URL" /> <span class={`badge ${status}`}>{status}</span>
+        <CopyButton text={shortUrl} label="Copy the short URL" /> <StatusBadge status={status} />
       </p>
-      <p class="muted">Created {new Date(link.created_at).toLocaleString()}, changed {new Date(link.updated_at).toLocaleString()}</p>
+      <dl class="facts">
+        <dt>Target</dt><dd class="target-full">{link.original_url}</dd>
+        {link.title && <><dt>Title</dt><dd>{link.title}</dd></>}
+        {link.tags.length > 0 && <><dt>Tags</dt><dd>{link.tags.map((tag) => <span class="tag" key={tag}>{tag}</span>)}</dd></>}
+        {link.expires_at && <><dt>Expires</dt><dd><time dateTime={link.expires_at}>{new Date(link.expires_at).toLocaleString()}</time></dd></>}
+        {link.max_clicks !== null && <><dt>Clicks used</dt><dd>{link.clicks_used.toLocaleString()} of {link.max_clicks.toLocaleString()}</dd></>}
+        {link.expired_url && <><dt>Afterwards</dt><dd class="target-full">{link.expired_url}</dd></>}
+        {link.banned && <><dt>Banned</dt><dd>{link.ban_reason ?? 'by an operator'}</dd></>}
+        <dt>Created</dt><dd><time dateTime={link.created_at}>{new Date(link.created_at).toLocaleString()}</time></dd>
+        <dt>Changed</dt><dd><time dateTime={link.updated_at}>{new Date(link.updated_at).toLocaleString()}</time></dd>
+      </dl>
       <p role="status" class="notice">{notice}</p>
       <ErrorNote error={actionError} />
       <div class="actions">
@@ -61,7 +72,8 @@ export function LinkPage({ client, id }: { client: HopClient; id: number }) {
         <h2 id="edit-heading">Edit</h2>
         <LinkForm key={link.updated_at} link={link} submitLabel="Save changes"
           onSubmit={async (body) => {
-            await client.updateLink(id, { original_url: body.original_url, title: body.title });
+            const { short_code: _unchangeable, ...patch } = body;
+            await client.updateLink(id, patch);
             setNotice('Saved.');
             loaded.reload();
           }} />

@@ -10,21 +10,32 @@ import { useLoad, useSettled } from '../hooks.ts';
 import { navigate } from '../router.tsx';
 
 const PER_PAGE = 25;
-type Activity = 'all' | 'active' | 'inactive';
+type Activity = 'all' | 'active' | 'inactive' | 'ended';
+
+/** The status filter as GET /urls parameters: "active" means it redirects (on and not ended). */
+const ACTIVITY_QUERY: Record<Activity, Pick<LinkQuery, 'is_active' | 'expired'>> = {
+  all: {},
+  active: { is_active: true, expired: false },
+  inactive: { is_active: false },
+  ended: { expired: true },
+};
 
 export function LinksPage({ client }: { client: HopClient }) {
   const [search, setSearch] = useState('');
   const [activity, setActivity] = useState<Activity>('all');
   const [page, setPage] = useState(1);
   const [creating, setCreating] = useState(false);
+  const [tag, setTag] = useState('');
+  const tags = useLoad(() => client.tags(), []);
   const settledSearch = useSettled(search.trim());
   const query: LinkQuery = {
     page,
     per_page: PER_PAGE,
     q: settledSearch || undefined,
-    is_active: activity === 'all' ? undefined : activity === 'active',
+    tag: tag || undefined,
+    ...ACTIVITY_QUERY[activity],
   };
-  const links = useLoad(() => client.links(query), [page, query.q, activity]);
+  const links = useLoad(() => client.links(query), [page, query.q, activity, tag]);
   const filter = (apply: () => void) => { apply(); setPage(1); };
 
   return (
@@ -51,6 +62,14 @@ export function LinksPage({ client }: { client: HopClient }) {
             <option value="all">All</option>
             <option value="active">Active</option>
             <option value="inactive">Inactive</option>
+            <option value="ended">Expired or used up</option>
+          </select>
+        </div>
+        <div class="field">
+          <label for="link-tag">Tag</label>
+          <select id="link-tag" value={tag} onChange={(event) => filter(() => setTag(event.currentTarget.value))}>
+            <option value="">Any</option>
+            {tags.data?.map((entry) => <option key={entry.tag} value={entry.tag}>{entry.tag} ({entry.count})</option>)}
           </select>
         </div>
       </form>
