@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
 import { waitFor } from '../support/wait.ts';
+import { spawnHop } from '../support/process.ts';
 import { PrivateRedis, privatePostgres } from '../support/services.ts';
 
 let database: TestDatabase;
@@ -153,48 +154,51 @@ describe('click limits', () => {
   });
 });
 
-/** 200 concurrent clients split over two replicas against one max_clicks: 100 link. */
-async function raceTwoReplicas(a: RunningHop, b: RunningHop) {
-  const { body: link } = await a.json('/urls', { original_url: 'https://example.com/race', max_clicks: 100 });
-  // Warm both replicas' caches so the race is on the limit, not on the first load.
-  await a.request(`/${link.short_code}`, { method: 'HEAD' });
-  await b.request(`/${link.short_code}`, { method: 'HEAD' });
-  const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).request(`/${link.short_code}`).then((r) => r.status)));
-  await b.clicks.flush();
-  return { link, statuses, clicks: await clicksOf(a, link.id) };
+/**
+ * 200 concurrent clients split over two replica processes (`bun run src/main.ts`, as deployed) on a
+ * `max_clicks: 100` link. The replicas stop with SIGTERM (flushing their clicks) before counting.
+ */
+async function raceTwoReplicaProcesses(env: Record<string, string>, beforeRace: () => Promise<void> = async () => {}) {
+  const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/race', max_clicks: 100 });
+  const replicas = [await spawnHop(database.url, env), await spawnHop(database.url, env)];
+  let statuses: number[];
+  try {
+    // Warm both replicas' caches (HEAD spends nothing), so the race is on the limit, not on the first load.
+    for (const replica of replicas) await fetch(`${replica.base}/${link.short_code}`, { method: 'HEAD', redirect: 'manual' });
+    await beforeRace();
+    statuses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => fetch(`${replicas[i % 2]!.base}/${link.short_code}`, { redirect: 'manual' }).then((r) => r.status)),
+    );
+  } finally {
+    for (const replica of replicas) replica.child.kill('SIGTERM');
+    await Promise.all(replicas.map((replica) => replica.child.exited));
+  }
+  const { body: used } = await hop.json(`/urls/${link.id}`);
+  return { statuses, clicks: await clicksOf(hop, link.id), clicksUsed: used.clicks_used as number };
 }
 
 describe('click limits across replicas', () => {
-  it('lets exactly 100 of 200 concurrent redirects through two replicas sharing Redis', async () => {
-    const other = await startHop(database.db);
-    try {
-      const { link, statuses, clicks } = await raceTwoReplicas(hop, other);
-      expect(statuses.filter((s) => s === 302).length).toBe(100);
-      expect(statuses.filter((s) => s === 404).length).toBe(100);
-      expect(clicks).toBe(100);
-      expect((await hop.json(`/urls/${link.id}`)).body.clicks_used).toBe(100);
-    } finally {
-      await other.stop();
-    }
-  });
+  it('lets exactly 100 of 200 concurrent redirects through two replica processes sharing Redis', async () => {
+    const { statuses, clicks, clicksUsed } = await raceTwoReplicaProcesses({});
+    expect(statuses.filter((s) => s === 302).length).toBe(100);
+    expect(statuses.filter((s) => s === 404).length).toBe(100);
+    expect(clicks).toBe(100);
+    expect(clicksUsed).toBe(100);
+  }, 60_000);
 
-  it('stays exact while Redis is down (two replicas whose Redis was stopped)', async () => {
+  it('stays exact while Redis is down (two replica processes whose Redis was stopped)', async () => {
     const redis = new PrivateRedis();
     await redis.start();
-    const a = await startHop(database.db, { redisUrl: redis.url });
-    const b = await startHop(database.db, { redisUrl: redis.url });
     try {
-      await redis.stop();
-      const { statuses, clicks } = await raceTwoReplicas(a, b);
+      const { statuses, clicks, clicksUsed } = await raceTwoReplicaProcesses({ REDIS_URL: redis.url }, () => redis.stop());
       expect(statuses.filter((s) => s === 302).length).toBe(100);
       expect(statuses.filter((s) => s === 404).length).toBe(100);
       expect(clicks).toBe(100);
+      expect(clicksUsed).toBe(100);
     } finally {
-      await a.stop();
-      await b.stop();
       await redis.stop();
     }
-  });
+  }, 60_000);
 });
 
 describe('click limits while Postgres is down', () => {
