@@ -5,7 +5,9 @@
 //   3. a chaos kill of one replica under steady load fails no client request, and the
 //      replica (under a restart supervisor standing in for `restart: always`) is back in seconds;
 //   4. a replica outage fires ServiceDown and an errors drill fires HighErrorRate, each reaching
-//      a fake Discord with its runbook link, then resolving.
+//      a fake Discord with its runbook link, then resolving;
+//   5. a rolling update (tests/stack/rollout.ts: each replica replaced, taken out of nginx, drained
+//      after the chart's preStop sleep) fails no request and loses no click, and its drain is timed.
 // Needs Postgres on 127.0.0.1:5432 (user postgres) and Redis on 127.0.0.1:6379; installs nginx,
 // prometheus and prometheus-alertmanager from Debian when missing. Binds 127.0.0.1 only, stops
 // everything it started (also on failure or Ctrl-C), and ends with "N passed, N failed".
@@ -16,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisClient } from 'bun';
 import { checkDashboard } from './dashboards.ts';
+import { rolloutSteps } from './rollout.ts';
 import type { Supervisor } from './processes.ts';
 import { REPO_ROOT } from './render.ts';
 import { anyFailed, assert, describeStats, note, section, step, summary } from './report.ts';
@@ -315,9 +318,10 @@ async function main(): Promise<number> {
       await observabilitySteps(stack);
       await killSteps(stack);
       await alertSteps(stack, codes);
+      await rolloutSteps(stack);
       await stack.load.stop();
 
-      section('5. no replica left');
+      section('6. no replica left');
       await Promise.all(stack.replicas.map((r) => r.stop()));
       await step('with every replica down nginx answers 502 JSON', async () => {
         const res = await request(`${edge(stack)}/${codes[0]}`);

@@ -72,8 +72,13 @@ export async function createDatabase(stack: Stack): Promise<string> {
     await admin.close();
   }
   stack.database = name;
+  return databaseUrl(stack);
+}
+
+/** The URL of the drill's own database (created by createDatabase). */
+export function databaseUrl(stack: Stack): string {
   const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
+  url.pathname = `/${stack.database}`;
   return url.toString();
 }
 
@@ -93,35 +98,13 @@ export async function startStack(stack: Stack, databaseUrl: string): Promise<str
 
   // Replicas first, one at a time: the first one migrates the fresh database.
   for (const [i, port] of appPorts.entries()) {
-    const replica = new Supervisor(`app${i + 1}`, port!, ['bun', 'run', 'src/main.ts'], {
-      cwd: REPO_ROOT,
-      logDir: stack.logs,
-      env: {
-        ...(process.env as Record<string, string>),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL,
-        BASE_URL: `http://127.0.0.1:${stack.ports.nginx}`,
-        CHAOS_TOKEN,
-        ADMIN_TOKEN,
-        LOG_LEVEL: 'info',
-        SEED: 'false',
-      },
-    });
+    const replica = newReplica(stack, `app${i + 1}`, port!, databaseUrl);
     stack.replicas.push(replica);
     replica.start();
     await waitFor(`${replica.name} /health`, () => isHealthy(replicaUrl(replica)), 60_000);
   }
 
-  const nginx = await renderNginx({
-    dir: stack.dir,
-    port: stack.ports.nginx,
-    statusPort: stack.ports.nginxStatus,
-    upstreams: Object.fromEntries(stack.replicas.map((r) => [r.name, `127.0.0.1:${r.port}`])),
-  });
-  const test = run([bins.nginx!, '-t', '-p', nginx.prefix, '-c', nginx.conf, '-e', nginx.errorLog]);
-  assert(test.code === 0, `nginx -t failed on the rendering:\n${test.out}`);
+  const nginx = await renderUpstreams(stack, Object.fromEntries(stack.replicas.map((r) => [r.name, r])));
   stack.nginx = spawnLogged('nginx', [bins.nginx!, '-p', nginx.prefix, '-c', nginx.conf, '-e', nginx.errorLog, '-g', 'daemon off;'], {
     cwd: stack.dir,
     logDir: stack.logs,
@@ -165,6 +148,43 @@ export async function startStack(stack: Stack, databaseUrl: string): Promise<str
   await waitFor('Alertmanager ready', () => ready(`http://127.0.0.1:${stack.ports.alertmanager}/-/ready`), 20_000);
   await waitFor('Prometheus ready', () => ready(`${promUrl(stack)}/-/ready`), 30_000);
   return `replicas on :${appPorts.join(', :')}, nginx :${stack.ports.nginx}, Prometheus :${stack.ports.prometheus}, Alertmanager ${amVersion.join('.')} :${stack.ports.alertmanager}, Discord :${stack.ports.discord}`;
+}
+
+/** One app replica under a restart supervisor (not started), configured like the others. */
+export function newReplica(stack: Stack, name: string, port: number, databaseUrl: string, env: Record<string, string> = {}): Supervisor {
+  return new Supervisor(name, port, ['bun', 'run', 'src/main.ts'], {
+    cwd: REPO_ROOT,
+    logDir: stack.logs,
+    env: {
+      ...(process.env as Record<string, string>),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL,
+      BASE_URL: `http://127.0.0.1:${stack.ports.nginx}`,
+      CHAOS_TOKEN,
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'info',
+      SEED: 'false',
+      ...env,
+    },
+  });
+}
+
+/**
+ * Renders nginx with each upstream slot of ops/nginx (app1, app2) pointing at a replica, checked
+ * with `nginx -t`. A running nginx picks it up on SIGHUP, the way a Gateway follows endpoints.
+ */
+export async function renderUpstreams(stack: Stack, slots: Record<string, Supervisor>) {
+  const nginx = await renderNginx({
+    dir: stack.dir,
+    port: stack.ports.nginx,
+    statusPort: stack.ports.nginxStatus,
+    upstreams: Object.fromEntries(Object.entries(slots).map(([slot, r]) => [slot, `127.0.0.1:${r.port}`])),
+  });
+  const test = run([binaries().nginx!, '-t', '-p', nginx.prefix, '-c', nginx.conf, '-e', nginx.errorLog]);
+  assert(test.code === 0, `nginx -t failed on the rendering:\n${test.out}`);
+  return nginx;
 }
 
 export async function teardown(stack: Stack, keepFiles: boolean): Promise<void> {
