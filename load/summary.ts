@@ -80,6 +80,19 @@ export function summaryFile(tier: Tier, summary: LoadSummary, verdict: Verdict, 
   return { summary, thresholds: tier.thresholds, verdict, finishedAt };
 }
 
+/**
+ * 429s mean hop's per-client write limit (WRITE_RATE_LIMIT, 100/s by default) refused the load
+ * generator's writes: the run measured the limit, not the service. Says how to lift it.
+ */
+export function writeLimitHint(summary: Pick<LoadSummary, 'errorsByStatus'>): string | null {
+  const limited = summary.errorsByStatus['429'] ?? 0;
+  if (limited === 0) return null;
+  return (
+    `${limited} writes were refused with 429 by hop's per-client write limit (WRITE_RATE_LIMIT, default 100/s): ` +
+    'for a load run start hop with WRITE_RATE_LIMIT=0 (behind compose, also add the load generator to the geo list in ops/nginx/conf.d/hop.conf)'
+  );
+}
+
 export function formatSummary(summary: LoadSummary, verdict: Verdict): string {
   const { latencyMs } = summary;
   const lines = [
@@ -106,6 +119,8 @@ export function formatSummary(summary: LoadSummary, verdict: Verdict): string {
     }),
     verdict.passed ? 'PASS' : 'FAIL: a threshold was broken',
   ];
+  const hint = writeLimitHint(summary);
+  if (hint) lines.push(`hint: ${hint}`);
   return lines.join('\n');
 }
 

@@ -1,5 +1,6 @@
 // What a run needs before the load starts, made through the public API like a client would:
 // one user and the tier's links (whose codes the redirects then hit). Same steps as k6's setup().
+import { writeLimitHint } from '../summary.ts';
 import { MIN_SETUP_LINK_SHARE, setupLinkBody, setupUserBody, type Tier } from '../tiers.ts';
 
 export interface Fixtures {
@@ -26,18 +27,23 @@ export async function createFixtures(base: string, tier: Tier, runId: string, si
 
   const codes: (string | undefined)[] = new Array(tier.links);
   let next = 0;
+  let limited = 0;
   const worker = async (): Promise<void> => {
     while (next < tier.links) {
       const index = next++;
       const link = await send(base, 'POST', '/urls', setupLinkBody(runId, index, userId), signal).catch(() => null);
       if (link?.status === 201) codes[index] = field(link.body, 'short_code', 'string');
+      if (link?.status === 429) limited += 1;
     }
   };
   await Promise.all(Array.from({ length: Math.min(SETUP_CONCURRENCY, tier.links) }, worker));
   signal.throwIfAborted();
 
   const made = codes.filter((code): code is string => code !== undefined);
-  if (made.length < tier.links * MIN_SETUP_LINK_SHARE) throw new SetupError(`setup created ${made.length} of ${tier.links} links`);
+  if (made.length < tier.links * MIN_SETUP_LINK_SHARE) {
+    const hint = writeLimitHint({ errorsByStatus: { '429': limited } });
+    throw new SetupError(`setup created ${made.length} of ${tier.links} links${hint ? `; ${hint}` : ''}`);
+  }
   return { userId, codes: made };
 }
 
