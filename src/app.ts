@@ -1,7 +1,6 @@
 // Builds the Elysia app from its dependencies. No I/O happens here: main.ts and the tests
 // open connections and pass them in.
-import { openapi } from '@elysiajs/openapi';
-import { Elysia } from 'elysia';
+import { Elysia, type AnyElysia } from 'elysia';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
@@ -16,6 +15,7 @@ import type { ConsoleAssets } from './console/assets.ts';
 import { consoleRoutes } from './console/routes.ts';
 import type { Config } from './config.ts';
 import type { ClickRecorder } from './events/click-recorder.ts';
+import { docsRoutes } from './docs/routes.ts';
 import { eventRoutes } from './events/routes.ts';
 import { EventService } from './events/service.ts';
 import { DependencyChecks } from './health/checks.ts';
@@ -157,14 +157,7 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
   }
 
   const app = base
-    .use(
-      openapi({
-        path: '/docs',
-        documentation: {
-          info: { title: 'hop', version: config.version, description: 'A high-throughput URL shortener.' },
-        },
-      }),
-    )
+    .use(docsRoutes((): AnyElysia => app, { title: 'hop', version: config.version, description: 'A high-throughput URL shortener.' }))
     .use(healthRoutes(checks))
     .use(metricsRoutes(metrics))
     .use(logRoutes(logRing ?? new LogRing(0), adminToken))

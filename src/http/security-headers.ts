@@ -8,8 +8,11 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
   'cross-origin-resource-policy': 'same-origin',
 });
 
-// The OpenAPI UI is a page that loads its script from a CDN; it may not be framed either.
-export const DOCS_CSP = "default-src 'self' https: 'unsafe-inline' data:; frame-ancestors 'none'";
+// The API reference (/docs) is Swagger UI served by hop itself: its script and stylesheet from hop
+// alone, nothing inline but style attributes the UI sets, requests to this origin only.
+export const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
+  "font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 // The console (/app) is hop's own page: script, style and images from hop alone, nothing inline,
 // and requests to this origin only. (Blob and data images are the QR download and uPlot's legend.)

@@ -1,0 +1,164 @@
+// The OpenAPI document is complete and true: every operation has its request body, its success and
+// error responses with schemas, integer ids, and an example request; sent to a running hop, every
+// example gets the documented status and a body the documented schema accepts. /docs serves the
+// API reference from hop itself (nothing from a CDN), at /docs and /docs/ alike.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { freshDatabase, type TestDatabase } from '../support/env.ts';
+import { startHop, type RunningHop } from '../support/hop.ts';
+
+const ADMIN_TOKEN = 'admin-token-for-the-openapi-test';
+const CHAOS_TOKEN = 'chaos-token-for-the-openapi-test';
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+
+let database: TestDatabase;
+let hop: RunningHop;
+let document: any;
+
+beforeAll(async () => {
+  database = await freshDatabase('openapi');
+  hop = await startHop(database.db, { env: { ADMIN_TOKEN, CHAOS_TOKEN } });
+  const response = await hop.request('/docs/json');
+  if (process.env.DUMP_OPENAPI) await Bun.write(process.env.DUMP_OPENAPI, await response.clone().text());
+  expect(response.status).toBe(200);
+  document = await response.json();
+});
+afterAll(async () => {
+  await hop.stop();
+  await database.drop();
+});
+
+interface Operation {
+  method: string;
+  path: string;
+  spec: any;
+}
+
+function operations(): Operation[] {
+  return Object.entries(document.paths as Record<string, any>).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([method]) => METHODS.includes(method))
+      .map(([method, spec]) => ({ method, path, spec })),
+  );
+}
+
+/** Every schema in the document, with where it sits. */
+function* schemas(value: unknown, where = '#'): Generator<[string, any]> {
+  if (Array.isArray(value)) for (const [index, item] of value.entries()) yield* schemas(item, `${where}/${index}`);
+  else if (value && typeof value === 'object') {
+    if ('type' in value || 'anyOf' in value) yield [where, value];
+    for (const [key, item] of Object.entries(value)) yield* schemas(item, `${where}/${key}`);
+  }
+}
+
+describe('the OpenAPI document', () => {
+  it('gives every write its request body, every operation its success and error responses with schemas', () => {
+    const problems: string[] = [];
+    for (const { method, path, spec } of operations()) {
+      const name = `${method.toUpperCase()} ${path}`;
+      if (['post', 'put', 'patch'].includes(method) && path !== '/chaos' && !path.endsWith('/ban') && !spec.requestBody) problems.push(`${name}: no request body`);
+      if (spec.requestBody && Object.keys(spec.requestBody.content ?? {}).length === 0) problems.push(`${name}: empty request body`);
+      const statuses = Object.keys(spec.responses ?? {});
+      if (!statuses.some((status) => /^[23]/.test(status))) problems.push(`${name}: no success response`);
+      for (const status of ['500']) if (!statuses.includes(status)) problems.push(`${name}: no ${status}`);
+      if (spec.parameters?.length && !statuses.includes('400')) problems.push(`${name}: parameters but no 400`);
+      for (const [status, response] of Object.entries(spec.responses as Record<string, any>)) {
+        if (['204', '302', '304'].includes(status)) continue;
+        if (!response.content || Object.values(response.content).some((media: any) => !media.schema)) problems.push(`${name} ${status}: no schema`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('types ids and counts as integers, never as strings', () => {
+    const coerced = [...schemas(document)].filter(([, schema]) => schema.type === 'string' && ['integer', 'numeric'].includes(schema.format)).map(([where]) => where);
+    expect(coerced).toEqual([]);
+    const idParameter = document.paths['/urls/{id}'].get.parameters.find((parameter: any) => parameter.name === 'id');
+    expect(idParameter.schema.type).toBe('integer');
+    expect(document.paths['/urls'].post.responses['201'].content['application/json'].schema.properties.id.type).toBe('integer');
+  });
+
+  it('has an example request for every operation', () => {
+    const missing = operations().filter(({ spec }) => !spec['x-example']).map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+    // Add the example to src/docs/examples.ts.
+    expect(missing).toEqual([]);
+  });
+
+  it('gets the documented status and a body matching the documented schema for every example', async () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const ordered = operations().filter(({ spec }) => spec['x-example']).sort((a, b) => a.spec['x-example'].order - b.spec['x-example'].order);
+    const problems: string[] = [];
+    for (const { method, path, spec } of ordered) {
+      const example = spec['x-example'];
+      const name = `${method.toUpperCase()} ${path}`;
+      const url = new URL(hop.url + path.replace(/\{(\w+)\}/g, (_, key) => encodeURIComponent(String(example.params?.[key]))));
+      for (const [key, value] of Object.entries(example.query ?? {})) url.searchParams.set(key, String(value));
+      const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-chaos-token': CHAOS_TOKEN };
+      let body: FormData | string | undefined;
+      const mediaType = Object.keys(spec.requestBody?.content ?? {})[0];
+      if (mediaType === 'multipart/form-data') {
+        const form = new FormData();
+        for (const [field, value] of Object.entries(example.body as Record<string, string>)) form.append(field, new File([value], `${field}.csv`));
+        body = form;
+      } else if (example.body !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(example.body);
+      }
+      const response = await fetch(url, { method: method.toUpperCase(), headers, body, redirect: 'manual' });
+      if (response.status !== example.status) {
+        problems.push(`${name}: answered ${response.status}, documented ${example.status}: ${(await response.text()).slice(0, 200)}`);
+        continue;
+      }
+      const documented = spec.responses[String(response.status)];
+      if (!documented) {
+        problems.push(`${name}: status ${response.status} is not documented`);
+        continue;
+      }
+      const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!;
+      const text = await response.text();
+      if (!documented.content) {
+        if (text.length > 0) problems.push(`${name}: documented without a body, answered ${text.slice(0, 80)}`);
+        continue;
+      }
+      const media = documented.content[contentType];
+      if (!media) {
+        problems.push(`${name}: answered ${contentType}, documented ${Object.keys(documented.content).join(', ')}`);
+        continue;
+      }
+      if (contentType === 'application/json') {
+        const validate = ajv.compile(media.schema);
+        if (!validate(JSON.parse(text))) problems.push(`${name}: body does not match its schema: ${ajv.errorsText(validate.errors)}`);
+      }
+    }
+    console.log(`OpenAPI examples sent: ${ordered.length}`);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('/docs', () => {
+  it('serves the API reference page from hop itself at /docs and /docs/, under a CSP allowing only hop', async () => {
+    for (const path of ['/docs', '/docs/']) {
+      const response = await hop.request(path);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toStartWith('text/html');
+      const csp = response.headers.get('content-security-policy')!;
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('https:');
+      const html = await response.text();
+      expect(html).not.toMatch(/https?:\/\//);
+      expect(html).not.toMatch(/<script>[^<]/); // no inline script
+      for (const asset of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
+        const file = await hop.request(asset[1]!);
+        expect(file.status).toBe(200);
+        expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(0);
+      }
+    }
+    const init = await (await hop.request('/docs/assets/init.js')).text();
+    expect(init).toContain("url: '/docs/json'");
+    expect((await hop.request('/docs/assets/swagger-ui-bundle.js')).headers.get('content-type')).toStartWith('text/javascript');
+    expect((await hop.request('/docs/assets/nope.js')).status).toBe(404);
+    expect((await hop.request('/docs/assets/..%2Fpackage.json')).status).toBe(404);
+  });
+});
