@@ -133,6 +133,28 @@ describe('the chart', () => {
     expect(objectsOf('default-values.yaml', 'ConfigMap')[0]!.data.REDIS_URL).toBe('redis://hop-valkey:6379');
   });
 
+  test('refuses a cluster older than Kubernetes 1.30', () => {
+    const old = helm(['template', 'hop', CHART_DIR, '-f', join(CI_DIR, 'default-values.yaml'), '--kube-version', '1.29.0']);
+    expect(old.code).not.toBe(0);
+    expect(old.stderr).toContain('kubeVersion');
+  });
+
+  test('every environment variable the chart gives hop is one src/config.ts reads', () => {
+    const config = readFileSync(join(REPO_ROOT, 'src', 'config.ts'), 'utf8');
+    const known = new Set([...config.matchAll(/'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]!));
+    // Read by Bun itself, not by hop; and the access-control variables issue 11 adds to config.ts.
+    for (const name of ['BUN_RUNTIME_TRANSPILER_CACHE_PATH', 'AUTH_MODE', 'HOP_INITIAL_ADMIN_KEY']) known.add(name);
+    const unknown = new Set<string>();
+    for (const file of valuesFiles) {
+      const deployment = objectsOf(file, 'Deployment').find((d) => d.metadata.name === 'hop')!;
+      const env = deployment.spec.template.spec.containers[0].env.map((e: any) => e.name as string);
+      const fromConfigMap = Object.keys(objectsOf(file, 'ConfigMap').find((c) => c.metadata.name === 'hop')!.data);
+      // HOP_DB_* and HOP_VALKEY_* only build DATABASE_URL / REDIS_URL through $(VAR) expansion.
+      for (const name of [...env, ...fromConfigMap]) if (!known.has(name) && !/^HOP_(DB|VALKEY)_/.test(name)) unknown.add(`${name} (ci/${file})`);
+    }
+    expect([...unknown]).toEqual([]);
+  });
+
   test('a config change rolls the pods (checksum/config follows the ConfigMap)', () => {
     const changed = join(work, 'changed.yaml');
     writeFileSync(changed, `${readFileSync(join(CI_DIR, 'default-values.yaml'), 'utf8')}\nlogLevel: debug\n`);
