@@ -178,7 +178,7 @@ async function clickIngest(db: ReturnType<typeof openDatabase>): Promise<number>
   const recorder = new ClickRecorder(db, { flushIntervalMs: 1_000_000, batchSize: 5_000, bufferCap: 1_000_000, flushConcurrency: 2 });
   const rows = 200_000;
   const at = Date.now();
-  for (let i = 0; i < rows; i++) recorder.record({ urlId: link!.id, userId: null, at, referrer: null, userAgent: 'bench', requestId: String(i), automated: false });
+  for (let i = 0; i < rows; i++) recorder.record({ urlId: link!.id, userId: null, at, referrer: null, userAgent: 'bench', requestId: String(i) });
   const started = performance.now();
   await recorder.flush();
   const seconds = (performance.now() - started) / 1000;

@@ -28,6 +28,12 @@ export function foreignKeyViolation(error: unknown): string | undefined {
   return failure?.errno === '23503' ? (failure.constraint ?? 'foreign_key') : undefined;
 }
 
+/** A deadlock or serialization failure: the statement did nothing and may simply run again. */
+export function transientConflict(error: unknown): boolean {
+  const errno = pgFailureOf(error)?.errno;
+  return errno === '40P01' || errno === '40001';
+}
+
 /** True when Postgres could not be reached or went away: the caller should answer 503. */
 export function databaseUnavailable(error: unknown): boolean {
   const failure = pgFailureOf(error);

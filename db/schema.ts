@@ -1,6 +1,6 @@
 // hop's tables. Postgres is the source of truth; every filter the API offers has an index.
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, char, index, integer, jsonb, pgTable, primaryKey, serial, smallint, text, timestamp, varchar } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, char, customType, date, index, integer, jsonb, pgTable, primaryKey, serial, smallint, text, timestamp, varchar } from 'drizzle-orm/pg-core';
 
 // Timestamps travel as ISO strings: drizzle's bun-sql driver mishandles Date round-trips
 // (precision and zone bugs), so the column stays timestamptz and the value stays text.
@@ -112,6 +112,114 @@ export const idempotencyKeys = pgTable(
   },
   (table) => [primaryKey({ columns: [table.scope, table.key] }), index('idempotency_keys_created_at_idx').on(table.createdAt)],
 );
+
+// Click rollups (docs/analytics.md), kept by the click writer in the statement that stores the raw
+// rows, and recomputable from them (`bun run stats:rebuild`). No foreign keys: a check per upserted
+// row would cost every batch; reads join `urls`, so a deleted link's rows are simply never read.
+// Times are UTC: hours as timestamptz, days as dates. `clicks` are people, `bot_clicks` automated.
+const count = (name: string) => bigint(name, { mode: 'number' }).notNull().default(0);
+
+export const linkClicksHourly = pgTable(
+  'link_clicks_hourly',
+  { urlId: integer('url_id').notNull(), hour: instant('hour').notNull(), clicks: count('clicks'), botClicks: count('bot_clicks') },
+  (table) => [primaryKey({ columns: [table.urlId, table.hour] })],
+);
+
+export const linkClicksDaily = pgTable(
+  'link_clicks_daily',
+  {
+    urlId: integer('url_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    clicks: count('clicks'),
+    botClicks: count('bot_clicks'),
+    visitors: count('visitors'),
+    botVisitors: count('bot_visitors'),
+    lastClickAt: instant('last_click_at'),
+    lastBotClickAt: instant('last_bot_click_at'),
+  },
+  (table) => [
+    primaryKey({ columns: [table.urlId, table.day] }),
+    // Top links over a range read every link's days in it. The counts stay out of the index so
+    // their updates can be HOT (no index entry per update).
+    index('link_clicks_daily_day_idx').on(table.day, table.urlId),
+  ],
+);
+
+/** One row per link, day and value of a dimension (referrer host, browser, os, device, country). */
+export const linkDimensionDaily = pgTable(
+  'link_dimension_daily',
+  {
+    urlId: integer('url_id').notNull(),
+    dimension: varchar('dimension', { length: 16 }).notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    value: varchar('value', { length: 255 }).notNull(),
+    clicks: count('clicks'),
+    botClicks: count('bot_clicks'),
+  },
+  (table) => [primaryKey({ columns: [table.urlId, table.dimension, table.day, table.value] })],
+);
+
+// The whole service's series, spread over a few slots by writing backend (like event_count) so
+// concurrent batches do not queue on one row per hour; reads sum the slots.
+export const globalClicksHourly = pgTable(
+  'global_clicks_hourly',
+  { hour: instant('hour').notNull(), slot: smallint('slot').notNull(), clicks: count('clicks'), botClicks: count('bot_clicks') },
+  (table) => [primaryKey({ columns: [table.hour, table.slot] })],
+);
+
+export const globalClicksDaily = pgTable(
+  'global_clicks_daily',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    slot: smallint('slot').notNull(),
+    clicks: count('clicks'),
+    botClicks: count('bot_clicks'),
+    visitors: count('visitors'),
+    botVisitors: count('bot_visitors'),
+  },
+  (table) => [primaryKey({ columns: [table.day, table.slot] })],
+);
+
+/**
+ * The visitors seen per link and day (url_id 0: on any link), so a batch knows which are new.
+ * Kept for today and yesterday only, like the salts their hashes come from.
+ */
+export const clickVisitors = pgTable(
+  'click_visitors',
+  {
+    urlId: integer('url_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    visitor: bigint('visitor', { mode: 'bigint' }).notNull(),
+    bot: boolean('bot').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.urlId, table.day, table.visitor] })],
+);
+
+/**
+ * Clicks stored but not yet folded into the rollups: written in the click batch's own statement,
+ * deleted by the rollup folder in the statement that folds them (src/stats/rollup-folder.ts). No
+ * indexes: it is only ever appended to and drained.
+ */
+export const clickRollupQueue = pgTable('click_rollup_queue', {
+  urlId: integer('url_id').notNull(),
+  ts: instant('ts').notNull(),
+  bot: boolean('bot').notNull(),
+  browser: text('browser').notNull(),
+  os: text('os').notNull(),
+  device: text('device').notNull(),
+  referrerHost: text('referrer_host').notNull(),
+  country: char('country', { length: 2 }).notNull(),
+  visitor: bigint('visitor', { mode: 'bigint' }),
+  queuedAt: instant('queued_at').notNull().defaultNow(),
+});
+
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
+
+/** The random salt of each UTC day's visitor hashes; deleted after two days (docs/analytics.md). */
+export const visitorSalts = pgTable('visitor_salts', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  salt: bytea('salt').notNull(),
+});
 
 export type UserRow = typeof users.$inferSelect;
 export type UrlRow = typeof urls.$inferSelect;

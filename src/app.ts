@@ -178,6 +178,8 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
         referrer: request.headers.get('referer'),
         userAgent: request.headers.get('user-agent'),
         requestId: String(set.headers['x-request-id']),
+        clientAddress: (config.trustProxy && request.headers.get('x-forwarded-for')) || peerOf(request) || null,
+        country: config.stats.countryHeader ? request.headers.get(config.stats.countryHeader) : null,
       });
     }, { detail: { tags: ['redirect'], summary: 'Redirect to the original URL (302) and record a click' } });
 
@@ -192,6 +194,8 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
       record: (method, route, status, seconds, requestId, error) => telemetry.record(method, route, status, seconds, requestId, error),
       drills,
       fallback: (request) => app.fetch(request),
+      trustProxy: config.trustProxy,
+      countryHeader: config.stats.countryHeader,
       log: logger,
     }),
   });

@@ -59,6 +59,12 @@ export interface Config {
     readonly clickRetentionMonths: number;
     /** How often a replica tries the storage upkeep (one replica does it per round). */
     readonly maintenanceIntervalMs: number;
+    /** How often a replica tries to fold queued clicks into the rollups (one replica at a time). */
+    readonly rollupIntervalMs: number;
+    /** A trusted proxy's header naming the client's country (e.g. CF-IPCountry); null: none. */
+    readonly countryHeader: string | null;
+    /** `builtin`: the bundled CC0 IP-to-country table; `off`: ZZ unless the header says. */
+    readonly countryLookup: 'builtin' | 'off';
   };
   readonly version: string;
 }
@@ -116,6 +122,20 @@ function token(env: Env, name: string): string | null {
   return raw;
 }
 
+function headerName(env: Env, name: string): string | null {
+  const raw = present(env, name);
+  if (raw === undefined) return null;
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(raw)) throw new ConfigError(`${name} must be an HTTP header name (letters, digits, dashes), got "${raw}"`);
+  return raw.toLowerCase();
+}
+
+function choice<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = present(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (!allowed.includes(raw as T)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
 export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']) ?? null;
@@ -168,6 +188,9 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
     stats: Object.freeze({
       clickRetentionMonths: integer(env, 'CLICK_RETENTION_MONTHS', 0, 0, 1200),
       maintenanceIntervalMs: integer(env, 'MAINTENANCE_INTERVAL_SECONDS', 3_600, 10, 86_400) * 1000,
+      rollupIntervalMs: integer(env, 'ROLLUP_INTERVAL_MS', 1_000, 10, 60_000),
+      countryHeader: headerName(env, 'GEOIP_COUNTRY_HEADER'),
+      countryLookup: choice(env, 'COUNTRY_LOOKUP', ['builtin', 'off'] as const, 'builtin'),
     }),
     version,
   });

@@ -15,13 +15,15 @@ import { openRedis, type RedisPair } from './cache/redis.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { ConsoleAssets } from './console/assets.ts';
 import { ClickRecorder } from './events/click-recorder.ts';
+import { ClickFacts } from './stats/click-facts.ts';
 import { LogRing } from './logging/log-ring.ts';
 import { createLogger, closeLogs } from './logging/logger.ts';
 import { Metrics } from './metrics/metrics.ts';
-import { clickObserver, maintenanceObserver } from './metrics/observers.ts';
+import { clickObserver, foldObserver, maintenanceObserver } from './metrics/observers.ts';
 import { serve } from './server.ts';
 import { describeStartupFailure } from './startup-failure.ts';
 import { Maintenance } from './stats/maintenance.ts';
+import { RollupFolder } from './stats/rollup-folder.ts';
 
 let config: Config;
 try {
@@ -110,13 +112,14 @@ interface Running {
   cache: LinkCache;
   redis: RedisPair | null;
   maintenance: Maintenance;
+  rollups: RollupFolder;
   db: Database;
 }
 
 async function listen(db: Database): Promise<Running> {
   const redis = config.redisUrl ? openRedis(config.redisUrl, (error) => logger.debug({ err: error.message }, 'redis error')) : null;
   const cache = new LinkCache(config.cache, redis?.client ?? null, redis?.subscriber ?? null, metrics?.cache);
-  const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger));
+  const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger), new ClickFacts(db, config.stats.countryLookup));
   const consoleAssets = await ConsoleAssets.load(config.consoleDir);
   if (!consoleAssets) logger.warn({ dir: config.consoleDir }, 'the console is not built: /app answers 503 until `bun run build:web` runs');
   const app = createApp({
@@ -143,19 +146,22 @@ async function listen(db: Database): Promise<Running> {
   // Click partitions made ahead and months past the retention dropped, by one replica per round.
   const maintenance = new Maintenance(db, { retentionMonths: config.stats.clickRetentionMonths, intervalMs: config.stats.maintenanceIntervalMs }, maintenanceObserver(metrics, logger));
   maintenance.start();
+  // Queued clicks folded into the stats rollups, by one replica at a time.
+  const rollups = new RollupFolder(db, config.stats.rollupIntervalMs, foldObserver(metrics, logger));
+  rollups.start();
   const shown = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
   logger.info(
     { url: `http://${shown}:${server.port}`, host: config.host, startup_ms: Math.round(performance.now() - started), embedded: embedded !== null, redis: redis !== null },
     `hop listening on http://${shown}:${server.port}`,
   );
-  return { server, app, clicks, cache, redis, maintenance, db };
+  return { server, app, clicks, cache, redis, maintenance, rollups, db };
 }
 
 let stopping = false;
 async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping || !running) return;
   stopping = true;
-  const { server, clicks, cache, redis, maintenance, db } = running;
+  const { server, clicks, cache, redis, maintenance, rollups, db } = running;
   logger.info({ signal }, 'shutting down');
   // Each phase is timed: the sum is what terminationGracePeriodSeconds must cover after the
   // preStop sleep (docs/kubernetes.md#shutdown).
@@ -175,6 +181,9 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
   }
   const pools = performance.now();
   await maintenance.stop();
+  // What this replica queued last is folded now, unless another replica is folding it.
+  await rollups.stop();
+  await rollups.drain().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'rollup fold on shutdown failed; another replica folds it'));
   cache.close();
   metrics?.close();
   await redis?.close();

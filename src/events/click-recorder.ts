@@ -4,12 +4,16 @@
 // Clicks on a link deleted before the flush are not stored: the link and its history are gone.
 // The fast path inserts rows as they are; only when a foreign key fails (a link or owner deleted
 // meanwhile) is the batch written again joined to urls, which skips the vanished links.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
-import { databaseUnavailable, foreignKeyViolation } from '../../db/errors.ts';
+import { databaseUnavailable, foreignKeyViolation, transientConflict } from '../../db/errors.ts';
+import { ClickFacts, type ClickOrigin } from '../stats/click-facts.ts';
 
-/** One redirect, flat: the recorder builds the event's `details` from these in Postgres. */
-export interface Click {
+/**
+ * One redirect, flat, as the request saw it. Everything derived (bot, browser, country, visitor)
+ * is worked out by the writer per batch (src/stats/click-facts.ts), never on the request path.
+ */
+export interface Click extends ClickOrigin {
   urlId: number;
   /** The link's owner as the redirect saw it. */
   userId: number | null;
@@ -18,8 +22,6 @@ export interface Click {
   referrer: string | null;
   userAgent: string | null;
   requestId: string | null;
-  /** A bot or link-preview user agent: stored as `"automated": true` in details. */
-  automated: boolean;
 }
 
 export interface ClickObserver {
@@ -60,6 +62,7 @@ export class ClickRecorder {
     private readonly db: Database,
     private readonly options: ClickRecorderOptions,
     private readonly observer: ClickObserver = SILENT,
+    private readonly facts: ClickFacts = new ClickFacts(db),
   ) {}
 
   start(): void {
@@ -133,8 +136,9 @@ export class ClickRecorder {
         return null;
       },
       (error: unknown) => {
-        // Retrying a batch Postgres rejected would block every later click behind it.
-        if (databaseUnavailable(error)) this.requeue(rows);
+        // Retrying a batch Postgres rejected would block every later click behind it; a deadlock
+        // or an unreachable Postgres is worth another try.
+        if (databaseUnavailable(error) || transientConflict(error)) this.requeue(rows);
         else this.drop(rows.length);
         this.tell(() => this.observer.failed(error));
         return error ?? new Error('click insert failed');
@@ -169,27 +173,38 @@ export class ClickRecorder {
 
   // One array per column, unnested by Postgres: about a fifth less Postgres CPU per row than a JSON
   // document of rows, and no JSON to build here (docs/performance.md, "Where the time goes").
+  // One statement stores the raw rows and queues their facts for the rollups (src/stats/rollup-folder.ts).
   private async insert(batch: Click[]): Promise<void> {
-    const column = <T>(pick: (click: Click) => T) => sql.param(batch.map(pick));
+    const facts = await this.facts.describe(batch);
+    const column = <T>(values: T[]) => sql.param(values);
+    const pick = <T>(read: (click: Click) => T) => column(batch.map(read));
     const rows = sql`unnest(
-      ${column((c) => c.urlId)}::int[], ${column((c) => c.userId)}::int[], ${column((c) => c.at)}::float8[],
-      ${column((c) => c.referrer)}::text[], ${column((c) => c.userAgent)}::text[], ${column((c) => c.requestId)}::text[],
-      ${column((c) => c.automated)}::bool[]
-    ) as r(url_id, user_id, at, referrer, user_agent, request_id, automated)`;
-    const details = sql`jsonb_build_object('referrer', r.referrer, 'user_agent', r.user_agent, 'request_id', r.request_id)
-      || case when r.automated then '{"automated": true}'::jsonb else '{}'::jsonb end`;
+      ${pick((c) => c.urlId)}::int[], ${pick((c) => c.userId)}::int[], ${pick((c) => c.at)}::float8[],
+      ${pick((c) => c.referrer)}::text[], ${pick((c) => c.userAgent)}::text[], ${pick((c) => c.requestId)}::text[],
+      ${column(facts.bot)}::bool[], ${column(facts.browser)}::text[], ${column(facts.os)}::text[], ${column(facts.device)}::text[],
+      ${column(facts.referrerHost)}::text[], ${column(facts.country)}::text[], ${column(facts.visitor)}::bigint[]
+    ) as r(url_id, user_id, at, referrer, user_agent, request_id, bot, browser, os, device, referrer_host, country, visitor)`;
+    const write = (kept: SQL) => this.db.execute(sql`
+      with kept as (${kept}),
+      stored as (
+        insert into events (url_id, user_id, event_type, timestamp, details, country, visitor)
+        select url_id, user_id, 'click', ts,
+          jsonb_build_object('referrer', referrer, 'user_agent', user_agent, 'request_id', request_id)
+            || case when bot then '{"automated": true}'::jsonb else '{}'::jsonb end,
+          country, visitor
+        from kept
+      ),
+      queued as (
+        insert into click_rollup_queue (url_id, ts, bot, browser, os, device, referrer_host, country, visitor)
+        select url_id, ts, bot, browser, os, device, referrer_host, country, visitor from kept
+      )
+      select 1`);
+    const fields = sql`to_timestamp(r.at / 1000.0) as ts, r.referrer, r.user_agent, r.request_id, r.bot, r.browser, r.os, r.device, r.referrer_host, r.country, r.visitor`;
     try {
-      await this.db.execute(sql`
-        insert into events (url_id, user_id, event_type, timestamp, details)
-        select r.url_id, r.user_id, 'click', to_timestamp(r.at / 1000.0), ${details}
-        from ${rows}`);
+      await write(sql`select r.url_id, r.user_id, ${fields} from ${rows}`);
     } catch (error) {
       if (!foreignKeyViolation(error)) throw error;
-      await this.db.execute(sql`
-        insert into events (url_id, user_id, event_type, timestamp, details)
-        select u.id, u.user_id, 'click', to_timestamp(r.at / 1000.0), ${details}
-        from ${rows}
-        join urls u on u.id = r.url_id`);
+      await write(sql`select u.id as url_id, u.user_id, ${fields} from ${rows} join urls u on u.id = r.url_id`);
     }
   }
 }

@@ -40,6 +40,9 @@ export class Metrics {
   private readonly retentionDropped: Counter;
   private readonly maintenanceDuration: Histogram;
   private partitionsAhead = Number.NaN;
+  private rollupLag = 0;
+  private readonly rollupDuration: Histogram;
+  private readonly clicksFolded: Counter;
   private clickBuffer: { readonly depth: number } | null = null;
   private pool: PoolStats | null = null;
   private probe: (() => Promise<unknown>) | null = null;
@@ -131,6 +134,16 @@ export class Metrics {
         this.set(metrics.partitionsAhead);
       },
     });
+    new Gauge({
+      name: 'hop_rollup_lag_seconds',
+      help: 'How long the oldest click waiting to be folded into the rollups has waited, as of this replica\'s last fold (stats lag by this much).',
+      registers: [registry],
+      collect() {
+        this.set(metrics.rollupLag);
+      },
+    });
+    this.rollupDuration = new Histogram({ name: 'hop_rollup_fold_duration_seconds', help: 'Time one fold of queued clicks into the rollups took (on the replica that held the lock).', buckets: [...DURATION_BUCKETS], registers: [registry] });
+    this.clicksFolded = new Counter({ name: 'hop_clicks_folded_total', help: 'Clicks folded into the rollups by this replica.', registers: [registry] });
     this.retentionDropped = new Counter({ name: 'hop_click_retention_dropped_rows_total', help: 'Raw click rows dropped by CLICK_RETENTION_MONTHS (rollups keep their counts).', registers: [registry] });
     this.maintenanceDuration = new Histogram({ name: 'hop_maintenance_duration_seconds', help: 'Time one storage maintenance round took on the replica that held the lock.', buckets: [...DURATION_BUCKETS], registers: [registry] });
 
@@ -158,6 +171,13 @@ export class Metrics {
 
   clicksLost(rows: number): void {
     this.clicksDropped.inc(rows);
+  }
+
+  rollupsFolded(report: { ran: boolean; clicks: number; seconds: number; lagSeconds: number }): void {
+    if (!report.ran) return;
+    this.rollupLag = report.lagSeconds;
+    this.clicksFolded.inc(report.clicks);
+    this.rollupDuration.observe(report.seconds);
   }
 
   maintained(report: { ran: boolean; monthsAhead: number; droppedRows: number; seconds: number }): void {

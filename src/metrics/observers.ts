@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { ClickObserver } from '../events/click-recorder.ts';
 import type { MaintenanceObserver } from '../stats/maintenance.ts';
+import type { FoldObserver } from '../stats/rollup-folder.ts';
 import type { Metrics } from './metrics.ts';
 
 /** At most one warning per window and kind; the metrics count every occurrence. */
@@ -95,6 +96,19 @@ export function maintenanceObserver(metrics: Metrics | null, logger: Logger): Ma
     },
     failed(error) {
       logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'click partition maintenance failed; retried next round');
+    },
+  };
+}
+
+/** Rollup folding: metrics every round, a throttled warning when a fold fails (it retries each interval). */
+export function foldObserver(metrics: Metrics | null, logger: Logger, windowMs = CLICK_WARN_WINDOW_MS): FoldObserver {
+  const failed = throttledWarning(logger, 'rollup fold failed; queued clicks wait for the next round', windowMs, false);
+  return {
+    folded(report) {
+      metrics?.rollupsFolded(report);
+    },
+    failed(error) {
+      failed.warn(0, error instanceof Error ? error.message : String(error));
     },
   };
 }

@@ -1,8 +1,10 @@
-// The periodic upkeep of click storage: partitions made ahead, months past the retention dropped.
+// The periodic upkeep of click storage: partitions made ahead, months past the retention dropped,
+// visitor salts (and the visitors seen under them) forgotten after two days.
 // Every replica runs the timer; a transaction-level advisory lock lets exactly one of them work on
 // each round, the others skip it.
 import type { Database } from '../../db/client.ts';
 import { clickPartitionMonths, createClickPartitions, dropExpiredClicks, monthsAhead } from '../events/click-partitions.ts';
+import { forgetOldVisitors } from './visitors.ts';
 
 /** Months after the current one that always have a partition ready. */
 export const PARTITIONS_AHEAD = 3;
@@ -80,6 +82,7 @@ export class Maintenance {
       }
       const created = await createClickPartitions(this.db, now, PARTITIONS_AHEAD);
       const dropped = await dropExpiredClicks(this.db, now, this.options.retentionMonths);
+      await forgetOldVisitors(this.db, now.getTime());
       return {
         ran: true,
         created,

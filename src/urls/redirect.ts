@@ -5,13 +5,13 @@
 // Bun's router hands GET /:short_code straight to `hotPath` (see src/server.ts): Elysia's per-request
 // context (cookies, hooks, response mapping) cost two thirds of the throughput there. The same
 // `redirect` also backs the Elysia route, which answers app.handle() callers and the OpenAPI document.
+import type { Server } from 'bun';
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { urls } from '../../db/schema.ts';
 import { toIso } from '../../db/timestamps.ts';
 import type { CachedLink, LinkCache, LinkRules } from '../cache/link-cache.ts';
 import type { ClickRecorder } from '../events/click-recorder.ts';
-import { isAutomatedAgent } from '../events/user-agent.ts';
 import { errorResponse, type ErrorLog } from '../http/error-handler.ts';
 import { AppError } from '../http/errors.ts';
 import { requestIdOf } from '../http/request-id.ts';
@@ -77,6 +77,10 @@ export interface Visit {
   referrer: string | null;
   userAgent: string | null;
   requestId: string;
+  /** The peer address, or the raw X-Forwarded-For behind a trusted proxy: the writer parses it. */
+  clientAddress?: string | null;
+  /** GEOIP_COUNTRY_HEADER's value, when configured. */
+  country?: string | null;
 }
 
 const unknownCode = () => new AppError('not_found', 'short code not found');
@@ -152,7 +156,8 @@ function answer(link: CachedLink | null, visit: Visit, clicks: ClickRecorder): R
     referrer: visit.referrer,
     userAgent: visit.userAgent,
     requestId: visit.requestId,
-    automated: isAutomatedAgent(visit.userAgent),
+    clientAddress: visit.clientAddress,
+    country: visit.country,
   });
   return response;
 }
@@ -165,6 +170,10 @@ export interface HotPathDeps extends RedirectDeps {
   /** Where requests for hop's own top-level paths go (the Elysia app). */
   fallback(request: Request): Response | Promise<Response>;
   log: ErrorLog;
+  /** TRUST_PROXY: the client address is X-Forwarded-For's, else the TCP peer's. */
+  trustProxy: boolean;
+  /** GEOIP_COUNTRY_HEADER: a proxy's header that names the client's country. */
+  countryHeader: string | null;
 }
 
 /**
@@ -203,7 +212,7 @@ export function hotPath(deps: HotPathDeps) {
     return finish(started, method, visit, () => response);
   };
 
-  return (request: Request & { params: { short_code: string } }): Response | Promise<Response> => {
+  return (request: Request & { params: { short_code: string } }, server?: Server<undefined>): Response | Promise<Response> => {
     const code = request.params.short_code;
     if (RESERVED_CODES.has(code)) return deps.fallback(request);
     const started = performance.now();
@@ -214,6 +223,8 @@ export function hotPath(deps: HotPathDeps) {
       referrer: request.headers.get('referer'),
       userAgent: request.headers.get('user-agent'),
       requestId: requestIdOf(request),
+      clientAddress: (deps.trustProxy && request.headers.get('x-forwarded-for')) || server?.requestIP(request)?.address || null,
+      country: deps.countryHeader ? request.headers.get(deps.countryHeader) : null,
     };
     if (!deps.drills.active && CODE_SHAPE.test(code)) {
       const cached = deps.cache.peek(code);

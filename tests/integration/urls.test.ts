@@ -1,4 +1,5 @@
 // The /shorten, /urls and redirect contract, through a running hop on real Postgres and Redis.
+import { isbot } from 'isbot';
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
@@ -176,7 +177,7 @@ describe('GET /:short_code', () => {
   it('redirects with 302, no-store caching, and records a click event with details', async () => {
     const { body: link } = await hop.json('/shorten', { url: 'https://example.com/target?q=1' });
     const response = await hop.request(`/${link.short_code}`, {
-      headers: { 'user-agent': 'test-agent', referer: 'https://ref.example', 'x-request-id': 'req-123' },
+      headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0', referer: 'https://ref.example', 'x-request-id': 'req-123' },
     });
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('https://example.com/target?q=1');
@@ -184,7 +185,7 @@ describe('GET /:short_code', () => {
     const id = ((await hop.json('/urls')).body as any[]).find((u) => u.short_code === link.short_code).id;
     const clicks = await eventsOf(id, 'click');
     expect(clicks).toHaveLength(1);
-    expect(clicks[0]!.details).toEqual({ referrer: 'https://ref.example', user_agent: 'test-agent', request_id: 'req-123' });
+    expect(clicks[0]!.details).toEqual({ referrer: 'https://ref.example', user_agent: 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0', request_id: 'req-123' });
   });
 
   it('stores header text that array literals and JSON treat specially exactly as sent', async () => {
@@ -194,7 +195,8 @@ describe('GET /:short_code', () => {
     const clicks = await eventsOf(link.id, 'click');
     expect(clicks.map((click) => click.details.user_agent).sort()).toEqual([...agents].sort());
     expect(clicks.every((click) => click.details.referrer === (click.details.user_agent || 'x'))).toBe(true);
-    expect(clicks.every((click) => !('automated' in click.details))).toBe(true);
+    // The writer flags what isbot flags, and says nothing otherwise.
+    expect(clicks.every((click) => click.details.automated === (isbot(click.details.user_agent as string) ? true : undefined))).toBe(true);
   });
 
   it('records every redirect as its own event', async () => {

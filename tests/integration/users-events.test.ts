@@ -75,8 +75,8 @@ describe('users', () => {
     const { body: gone } = await hop.json('/urls', { original_url: 'https://example.com/gone' });
     // A recorder of its own whose timer never fires: the delete surely lands before the flush.
     const recorder = new ClickRecorder(database.db, { flushIntervalMs: 60_000, batchSize: 100, bufferCap: 100, flushConcurrency: 1 });
-    recorder.record({ urlId: gone.id, userId: null, at: Date.now(), referrer: null, userAgent: null, requestId: null, automated: false });
-    recorder.record({ urlId: keep.id, userId: null, at: Date.now(), referrer: null, userAgent: null, requestId: null, automated: false });
+    recorder.record({ urlId: gone.id, userId: null, at: Date.now(), referrer: null, userAgent: null, requestId: null });
+    recorder.record({ urlId: keep.id, userId: null, at: Date.now(), referrer: null, userAgent: null, requestId: null });
     expect((await hop.request(`/urls/${gone.id}`, { method: 'DELETE' })).status).toBe(204);
     await recorder.flush();
     expect((await hop.json(`/events?url_id=${keep.id}&event_type=click`)).body).toHaveLength(1);
@@ -88,7 +88,7 @@ describe('users', () => {
     const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/steady' });
     const recorder = new ClickRecorder(database.db, { flushIntervalMs: 10, batchSize: 500, bufferCap: 1_000_000, flushConcurrency: 2 });
     recorder.start();
-    const click = () => recorder.record({ urlId: link.id, userId: null, at: Date.now(), referrer: null, userAgent: null, requestId: null, automated: false });
+    const click = () => recorder.record({ urlId: link.id, userId: null, at: Date.now(), referrer: null, userAgent: null, requestId: null });
     for (let i = 0; i < 3000; i++) click();
     // A steady stream: 100 clicks every millisecond for as long as the flush takes.
     const stream = setInterval(() => { for (let i = 0; i < 100; i++) click(); }, 1);

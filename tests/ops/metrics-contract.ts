@@ -18,13 +18,15 @@ const COUNTERS_AND_GAUGES = [
   'hop_chaos_drills_total',
   'hop_click_partitions_ahead',
   'hop_click_retention_dropped_rows_total',
+  'hop_rollup_lag_seconds',
+  'hop_clicks_folded_total',
   // prom-client process defaults
   'process_resident_memory_bytes',
   'process_cpu_seconds_total',
   'process_start_time_seconds',
   'nodejs_heap_size_used_bytes',
 ];
-const HISTOGRAMS = ['http_request_duration_seconds', 'hop_click_flush_duration_seconds', 'hop_maintenance_duration_seconds'];
+const HISTOGRAMS = ['http_request_duration_seconds', 'hop_click_flush_duration_seconds', 'hop_maintenance_duration_seconds', 'hop_rollup_fold_duration_seconds'];
 
 export const APP_METRICS: ReadonlySet<string> = new Set([
   ...COUNTERS_AND_GAUGES,

@@ -6,10 +6,12 @@ import { openRedis, type RedisPair } from '../../src/cache/redis.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { ConsoleAssets } from '../../src/console/assets.ts';
 import { ClickRecorder } from '../../src/events/click-recorder.ts';
+import { ClickFacts } from '../../src/stats/click-facts.ts';
 import { LogRing } from '../../src/logging/log-ring.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { Metrics } from '../../src/metrics/metrics.ts';
-import { clickObserver } from '../../src/metrics/observers.ts';
+import { clickObserver, foldObserver } from '../../src/metrics/observers.ts';
+import { RollupFolder } from '../../src/stats/rollup-folder.ts';
 import type { Database } from '../../db/client.ts';
 import { REDIS_URL } from './env.ts';
 
@@ -19,6 +21,8 @@ export interface RunningHop {
   config: Config;
   cache: LinkCache;
   clicks: ClickRecorder;
+  /** Folds queued clicks into the rollups every ROLLUP_INTERVAL_MS; `drain()` folds everything now. */
+  rollups: RollupFolder;
   redis: RedisPair | null;
   /** null when the env says METRICS_ENABLED=false. */
   metrics: Metrics | null;
@@ -58,15 +62,17 @@ export async function startHop(db: Database, options: HopOptions = {}): Promise<
   const redis = config.redisUrl ? openRedis(config.redisUrl) : null;
   if (redis) await waitForReady(redis);
   const cache = new LinkCache(config.cache, redis?.client ?? null, redis?.subscriber ?? null, metrics?.cache);
-  const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger));
+  const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger), new ClickFacts(db, config.stats.countryLookup));
   clicks.start();
+  const rollups = new RollupFolder(db, config.stats.rollupIntervalMs, foldObserver(metrics, logger));
+  rollups.start();
   const consoleAssets = await ConsoleAssets.load(config.consoleDir);
   const app = createApp({ config, db, redis: redis?.client ?? null, cache, clicks, logger, metrics, logRing, requestExit: options.requestExit, consoleAssets });
   const server = serve(app, { port: 0, hostname: '127.0.0.1' });
   const url = `http://127.0.0.1:${server.port}`;
   const request = (path: string, init?: RequestInit) => fetch(url + path, { redirect: 'manual', ...init });
   return {
-    url, app, config, cache, clicks, redis, metrics, logRing, request,
+    url, app, config, cache, clicks, rollups, redis, metrics, logRing, request,
     async json(path, body, method = body === undefined ? 'GET' : 'POST') {
       const response = await request(path, {
         method,
@@ -79,6 +85,7 @@ export async function startHop(db: Database, options: HopOptions = {}): Promise<
     async stop() {
       await server.stop(true);
       await clicks.stop().catch(() => {});
+      await rollups.stop();
       cache.close();
       metrics?.close();
       await redis?.close();

@@ -4,7 +4,6 @@ import { AppError } from '../../src/http/errors.ts';
 import { windowOf } from '../../src/http/pagination.ts';
 import { RouteTable } from '../../src/http/route-table.ts';
 import { requestIdOf } from '../../src/http/request-id.ts';
-import { isAutomatedAgent } from '../../src/events/user-agent.ts';
 import { SelfTargets } from '../../src/urls/self-target.ts';
 import { checkShortCode, checkTargetUrl, newShortCode } from '../../src/urls/short-code.ts';
 import { checkEmail, checkUsername } from '../../src/users/service.ts';
@@ -116,18 +115,10 @@ describe('route table', () => {
   });
 });
 
-describe('request ids and agents', () => {
+describe('request ids', () => {
   it('keeps a sane incoming id and replaces anything else', () => {
     expect(requestIdOf(new Request('http://h/', { headers: { 'x-request-id': 'abc.DEF:1-2_3' } }))).toBe('abc.DEF:1-2_3');
     expect(requestIdOf(new Request('http://h/', { headers: { 'x-request-id': 'x'.repeat(200) } }))).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
     expect(requestIdOf(new Request('http://h/'))).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
-  });
-
-  it('flags crawlers and link previews but not browsers', () => {
-    for (const agent of ['Googlebot/2.1', 'facebookexternalhit/1.1', 'Slackbot-LinkExpanding 1.0', 'Twitterbot/1.0', 'WhatsApp/2.23', 'Discordbot/2.0']) {
-      expect(isAutomatedAgent(agent)).toBe(true);
-    }
-    expect(isAutomatedAgent('Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0')).toBe(false);
-    expect(isAutomatedAgent(null)).toBe(false);
   });
 });
