@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import packageJson from '../../package.json' with { type: 'json' };
+import { freePort } from '../support/services.ts';
 import { CHART_DIR, helm, helmBinary, lint, REPO_ROOT, template } from './helm.ts';
 import { parseRendered, validateRenders, type K8sObject, type Rendered } from './validate.ts';
 
@@ -153,6 +154,31 @@ describe('the chart', () => {
       for (const name of [...env, ...fromConfigMap]) if (!known.has(name) && !/^HOP_(DB|VALKEY)_/.test(name)) unknown.add(`${name} (ci/${file})`);
     }
     expect([...unknown]).toEqual([]);
+  });
+
+  test.skipIf((!which('valkey-server') && !which('redis-server')) || !which('redis-cli'))('a real server accepts the Valkey arguments and runs as a cache only', async () => {
+    const valkey = objectsOf('large-values.yaml', 'Deployment').find((d) => d.metadata.name === 'hop-valkey')!;
+    const container = valkey.spec.template.spec.containers[0];
+    const password = 'chart-test-password';
+    // $(VALKEY_PASSWORD) is expanded by the kubelet from the Secret; here by hand.
+    const args: string[] = container.args.map((a: string) => a.replace('$(VALKEY_PASSWORD)', password));
+    const port = freePort();
+    const server = Bun.spawn([which('valkey-server') ?? which('redis-server')!, ...args, '--port', String(port), '--bind', '127.0.0.1', '--dir', work], { stdout: 'pipe', stderr: 'pipe' });
+    const cli = (...command: string[]) => Bun.spawnSync(['redis-cli', '-p', String(port), '-a', password, '--no-auth-warning', ...command], { stdout: 'pipe' }).stdout.toString().trim();
+    try {
+      for (let i = 0; i < 50 && cli('PING') !== 'PONG'; i++) await Bun.sleep(100);
+      expect(cli('PING')).toBe('PONG');
+      expect(cli('CONFIG', 'GET', 'save').split('\n')[1] ?? '').toBe('');
+      expect(cli('CONFIG', 'GET', 'appendonly').split('\n')[1]).toBe('no');
+      expect(cli('CONFIG', 'GET', 'maxmemory-policy').split('\n')[1]).toBe('allkeys-lru');
+      expect(cli('CONFIG', 'GET', 'maxmemory').split('\n')[1]).toBe(String(512 * 1024 * 1024));
+      // Without the password nothing is served.
+      const anonymous = Bun.spawnSync(['redis-cli', '-p', String(port), 'GET', 'x'], { stdout: 'pipe' }).stdout.toString();
+      expect(anonymous).toContain('NOAUTH');
+    } finally {
+      server.kill();
+      await server.exited;
+    }
   });
 
   test('a config change rolls the pods (checksum/config follows the ConfigMap)', () => {
