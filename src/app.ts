@@ -17,6 +17,8 @@ import type { Config } from './config.ts';
 import type { ClickRecorder } from './events/click-recorder.ts';
 import { docsRoutes } from './docs/routes.ts';
 import { eventRoutes } from './events/routes.ts';
+import { statsRoutes } from './stats/routes.ts';
+import { StatsService } from './stats/service.ts';
 import { EventService } from './events/service.ts';
 import { DependencyChecks } from './health/checks.ts';
 import { healthRoutes } from './health/routes.ts';
@@ -167,6 +169,7 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
     .use(abuseRoutes(abuse))
     .use(qrRoutes(new QrService(urls, config.baseUrl)))
     .use(eventRoutes(events, config.listCap))
+    .use(statsRoutes(new StatsService(db)))
     .use(consoleRoutes(consoleAssets))
     // Last: the catch-all single segment is every short code.
     .get('/:short_code', ({ params, request, set }) => {
