@@ -40,8 +40,8 @@ export function describeStartupFailure(error: unknown, context: StartupContext):
     if (postgres.errno === '3D000') return `database "${database}" does not exist on ${target}: create it (createdb -h ${target.split(':')[0]} ${database}) or fix the name in ${source}`;
     if (postgres.errno === '28P01' || postgres.errno === '28000') return `Postgres at ${target} refused the login (${postgres.message}): fix the user or password in ${source}`;
     if (postgres.code !== 'ERR_POSTGRES_SERVER_ERROR') return `cannot reach Postgres at ${target} (${postgres.code}): start it, or fix the host and port in ${source}`;
-    return `Postgres at ${target} refused start-up (${postgres.errno}: ${postgres.message}): see docs/runbook.md`;
+    return `Postgres at ${target} refused start-up (${postgres.errno}: ${postgres.message}): see docs/runbook.md#start-up-failures`;
   }
   const text = error instanceof Error ? error.message : String(error);
-  return `start-up failed (${text.split('\n')[0]}): see the log above and docs/runbook.md`;
+  return `start-up failed (${text.split('\n')[0]}): see the log above and docs/runbook.md#start-up-failures`;
 }

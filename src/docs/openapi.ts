@@ -51,8 +51,8 @@ const plain = (schema: unknown): Json => JSON.parse(JSON.stringify(schema)) as J
 function tidy(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(tidy);
   if (schema === null || typeof schema !== 'object') return schema;
-  const { nullable: _nullable, ...rest } = schema as Json;
-  const out: Json = {};
+  const { nullable: _nullable, 'x-json-type': declaredType, ...rest } = schema as Json;
+  const out: Json = declaredType ? { type: declaredType } : {};
   for (const [key, value] of Object.entries(rest)) out[key] = tidy(value);
   const members = out.anyOf as Json[] | undefined;
   if (members?.length === 2) {

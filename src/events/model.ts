@@ -6,8 +6,9 @@ import { PageQuery } from '../http/pagination.ts';
 // Not t.Record/t.Object: Elysia's normaliser turns a string or array into an index-keyed object
 // there, so a string would be stored as {"0": ...}. The service checks for a JSON object instead.
 // No `type: 'object'` either: Elysia's exact-mirror then expects `properties`, fails, and dumps the
-// whole schema to stdout on the route's first request.
-const Details = t.Unknown({ description: 'a JSON object' });
+// whole schema to stdout on the route's first request. `x-json-type` tells the OpenAPI document
+// (src/docs/openapi.ts) the type the service enforces.
+const Details = t.Unknown({ description: 'a JSON object', 'x-json-type': 'object' });
 
 export const Event = t.Object({
   id: t.Integer(),

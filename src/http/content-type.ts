@@ -1,5 +1,6 @@
 // JSON in: a body in any other format is refused with 415 before it is parsed
-// (the CSV import is the one multipart route).
+// (the CSV import is the one multipart route), and a JSON body must be an object.
+import { AppError } from './errors.ts';
 
 const MULTIPART_ROUTES = new Set(['/users/bulk']);
 
@@ -12,4 +13,21 @@ export function mediaTypeMismatch(path: string, contentType: string | null): str
   if (!contentType) return undefined;
   const wanted = expectedMediaType(path);
   return contentType.toLowerCase().startsWith(wanted) ? undefined : wanted;
+}
+
+/**
+ * A JSON body as hop takes it: an object. Parsed here because Elysia lets an array or a string
+ * through a schema whose fields are all optional (`PUT /users/1` with `[]` answered 200).
+ */
+export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await request.text());
+  } catch {
+    throw new AppError('invalid_json', 'request body is not valid JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new AppError('validation', 'request body must be a JSON object', [{ field: 'body', message: 'must be a JSON object' }]);
+  }
+  return value as Record<string, unknown>;
 }

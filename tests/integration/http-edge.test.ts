@@ -213,6 +213,15 @@ describe('edges a newcomer hit', () => {
     expect((await hop.json(`/urls/${link.id}`, { original_url: `http://[::ffff:127.0.0.1]:${port}/` }, 'PUT')).status).toBe(400);
   });
 
+  it('refuses an array or a string as the body of an update whose fields are all optional', async () => {
+    const { body: user } = await hop.json('/users', { username: 'optional-fields', email: 'optional-fields@example.com' });
+    for (const body of ['[]', '["username"]', '"ada"', '7']) {
+      const response = await hop.request(`/users/${user.id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+      expect((await expectJsonError(response, 400)).error).toBe('request body must be a JSON object');
+    }
+    expect((await hop.json(`/users/${user.id}`)).body.username).toBe('optional-fields');
+  });
+
   it('stores and shows the URL visitors are actually sent to', async () => {
     const { status, body } = await hop.json('/shorten', { url: 'https:\\\\evil.com' });
     expect(status).toBe(201);

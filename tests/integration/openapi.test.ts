@@ -138,6 +138,42 @@ describe('the OpenAPI document', () => {
   });
 });
 
+describe('the documented error responses', () => {
+  it('are what hop answers: 404 for an unknown id, 415 for another format, 400 for a body that is not an object', async () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const problems: string[] = [];
+    const check = async (name: string, spec: any, status: number, response: Response) => {
+      if (!spec.responses[String(status)]) return problems.push(`${name}: ${status} is not documented`);
+      if (response.status !== status) return problems.push(`${name}: expected ${status}, answered ${response.status}`);
+      const validate = ajv.compile(spec.responses[String(status)].content['application/json'].schema);
+      if (!validate(await response.json())) problems.push(`${name} ${status}: ${ajv.errorsText(validate.errors)}`);
+    };
+    const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-chaos-token': CHAOS_TOKEN };
+    let checked = 0;
+    for (const { method, path, spec } of operations()) {
+      const name = `${method.toUpperCase()} ${path}`;
+      const example = spec['x-example'] ?? {};
+      const json = spec.requestBody?.content?.['application/json'];
+      const withParams = (overrides: Record<string, unknown> = {}) =>
+        hop.url + path.replace(/\{(\w+)\}/g, (_: string, key: string) => encodeURIComponent(String(overrides[key] ?? example.params?.[key])));
+      if (path.includes('{id}')) {
+        const body = json ? JSON.stringify(example.body) : undefined;
+        const response = await fetch(withParams({ id: 2147483647 }), { method: method.toUpperCase(), headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body });
+        await check(name, spec, 404, response);
+        checked += 1;
+      }
+      if (json) {
+        await check(name, spec, 415, await fetch(withParams(), { method: method.toUpperCase(), headers: { ...headers, 'content-type': 'text/plain' }, body: 'plain text' }));
+        await check(name, spec, 400, await fetch(withParams(), { method: method.toUpperCase(), headers: { ...headers, 'content-type': 'application/json' }, body: '["not", "an", "object"]' }));
+        checked += 2;
+      }
+    }
+    console.log(`documented error answers checked: ${checked}`);
+    expect(problems).toEqual([]);
+  });
+});
+
 describe('/docs', () => {
   it('serves the API reference page from hop itself at /docs and /docs/, under a CSP allowing only hop', async () => {
     for (const path of ['/docs', '/docs/']) {

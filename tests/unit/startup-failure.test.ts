@@ -19,7 +19,7 @@ describe('start-up failures as one line', () => {
     expect(describeStartupFailure(postgres('ERR_POSTGRES_SERVER_ERROR', '28P01', 'password authentication failed'), context)).toContain('refused the login');
     expect(describeStartupFailure(postgres('ERR_POSTGRES_SERVER_ERROR', '53300', 'too many clients'), context)).toContain('53300: too many clients');
     expect(describeStartupFailure(new EmbeddedStartError('initdb failed (x): do y'), { ...context, embedded: true })).toBe('cannot start the embedded Postgres: initdb failed (x): do y');
-    expect(describeStartupFailure(new Error('odd\nsecond line'), context)).toBe('start-up failed (odd): see the log above and docs/runbook.md');
+    expect(describeStartupFailure(new Error('odd\nsecond line'), context)).toBe('start-up failed (odd): see the log above and docs/runbook.md#start-up-failures');
   });
 
   it('never shows the password of DATABASE_URL', () => {
