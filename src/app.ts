@@ -23,7 +23,7 @@ import { EventService } from './events/service.ts';
 import { DependencyChecks } from './health/checks.ts';
 import { healthRoutes } from './health/routes.ts';
 import { errorResponse } from './http/error-handler.ts';
-import { expectedMediaType, mediaTypeMismatch, readJsonObject } from './http/content-type.ts';
+import { checkJsonObject, mediaTypeMismatch } from './http/content-type.ts';
 import { AppError, methodNotAllowed } from './http/errors.ts';
 import { peerOf } from './http/peer.ts';
 import { IdempotencyService } from './idempotency/service.ts';
@@ -134,7 +134,10 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
         const size = (await request.clone().arrayBuffer()).byteLength;
         if (size > MAX_BODY_BYTES) throw new AppError('payload_too_large', 'request body exceeds 1 MiB');
       }
-      if (request.headers.has('content-type') && expectedMediaType(path) === 'application/json') return readJsonObject(request);
+    })
+    // After parsing (and after route-level parse hooks such as /chaos's token check), before validation.
+    .onTransform(({ body, request, path }) => {
+      checkJsonObject(path, request.headers.get('content-type'), body);
     })
     .onError((context) => {
       const { code, error, request, set } = context;

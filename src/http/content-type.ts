@@ -16,18 +16,12 @@ export function mediaTypeMismatch(path: string, contentType: string | null): str
 }
 
 /**
- * A JSON body as hop takes it: an object. Parsed here because Elysia lets an array or a string
- * through a schema whose fields are all optional (`PUT /users/1` with `[]` answered 200).
+ * A JSON body as hop takes it: an object. Checked on the parsed body, because Elysia lets an array or
+ * a string through a schema whose fields are all optional (`PUT /users/1` with `[]` answered 200).
  */
-export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await request.text());
-  } catch {
-    throw new AppError('invalid_json', 'request body is not valid JSON');
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+export function checkJsonObject(path: string, contentType: string | null, body: unknown): void {
+  if (body === undefined || !contentType || expectedMediaType(path) !== 'application/json') return;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new AppError('validation', 'request body must be a JSON object', [{ field: 'body', message: 'must be a JSON object' }]);
   }
-  return value as Record<string, unknown>;
 }

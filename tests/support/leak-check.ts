@@ -61,4 +61,4 @@ afterAll(async () => {
   }
   if (found.length === 0) rmSync(runTmp, { recursive: true, force: true });
   if (found.length > 0) throw new Error(`the suite left things behind:\n${found.join('\n')}`);
-});
+}, 30_000);
