@@ -3,6 +3,7 @@
 // interleaved so drift on a shared machine hits every variant alike. Prints the table and writes it
 // to docs/performance.md under "Metrics overhead".
 //   bun run bench/metrics-overhead.ts [--seconds 10] [--rounds 3] [--connections 100] [--no-write]
+import { generateKey } from '../src/auth/key-format.ts';
 import { SQL } from 'bun';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -34,7 +35,9 @@ const DB_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${DB_NAME}`);
 
 // Production-like for every variant: Redis, chaos drills available, info logs (to /dev/null). The
 // per-client write limit is off: the 1000 links below are created from one address in a burst.
-const COMMON = { REDIS_URL, CHAOS_TOKEN: 'bench-chaos-token-0123456789', LOG_LEVEL: 'info', WRITE_RATE_LIMIT: '0' };
+// hop's default AUTH_MODE=keys, with an admin key handed in the compose way.
+const API_KEY = generateKey().key;
+const COMMON = { REDIS_URL, CHAOS_TOKEN: 'bench-chaos-token-0123456789', LOG_LEVEL: 'info', WRITE_RATE_LIMIT: '0', AUTH_MODE: 'keys', HOP_INITIAL_ADMIN_KEY: API_KEY };
 const VARIANTS = [
   { name: 'metrics on (default)', port: 3911, env: { METRICS_ENABLED: 'true' } },
   { name: 'metrics off', port: 3912, env: { METRICS_ENABLED: 'false' } },
@@ -135,7 +138,7 @@ const codes: string[] = [];
 for (let i = 0; i < 1000; i += 50) {
   const batch = await Promise.all(
     Array.from({ length: 50 }, (_, j) =>
-      fetch(`http://127.0.0.1:${VARIANTS[0].port}/shorten`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `https://example.com/m/${i + j}` }) })
+      fetch(`http://127.0.0.1:${VARIANTS[0].port}/shorten`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify({ url: `https://example.com/m/${i + j}` }) })
         .then(async (r) => {
           // A failed create would put "undefined" in the codes file and turn every round into 404s.
           if (r.status !== 201) throw new Error(`POST /shorten answered ${r.status}: ${await r.text()}`);

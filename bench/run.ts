@@ -10,6 +10,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../db/client.ts';
+import { generateKey } from '../src/auth/key-format.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { ClickRecorder } from '../src/events/click-recorder.ts';
 
@@ -72,6 +73,8 @@ function postgresCpuSeconds(): number {
 }
 
 const children: ReturnType<typeof Bun.spawn>[] = [];
+// Every replica runs in hop's default AUTH_MODE=keys with this admin key (the compose way).
+const API_KEY = generateKey().key;
 process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
 
 async function waitForHealth(url: string): Promise<void> {
@@ -85,7 +88,7 @@ async function waitForHealth(url: string): Promise<void> {
 async function startHop(port: number, env: Record<string, string>, cwd = ROOT) {
   const child = Bun.spawn(['bun', 'run', 'src/main.ts'], {
     cwd,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: DB_URL, LOG_LEVEL: 'warn', SEED: 'false', WRITE_RATE_LIMIT: '0', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: DB_URL, LOG_LEVEL: 'warn', SEED: 'false', WRITE_RATE_LIMIT: '0', AUTH_MODE: 'keys', HOP_INITIAL_ADMIN_KEY: API_KEY, ...env },
     stdout: 'ignore',
     stderr: 'inherit',
   });
@@ -161,7 +164,7 @@ async function createLinks(base: string, count: number, set = 'seed', options: R
   for (let i = 0; i < count; i += 50) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(50, count - i) }, (_, j) =>
-        fetch(`${base}/shorten`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `https://example.com/${set}/${i + j}`, ...options }) })
+        fetch(`${base}/shorten`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify({ url: `https://example.com/${set}/${i + j}`, ...options }) })
           .then((r) => r.json() as Promise<{ short_code: string }>),
       ),
     );
@@ -244,7 +247,7 @@ wrk('warm-up', `http://127.0.0.1:${ports.l2}`, 'redirect.lua', { CODES_FILE: cod
 rows.push(wrk('hop redirect, L1 off (Redis path)', `http://127.0.0.1:${ports.l2}`, 'redirect.lua', { CODES_FILE: codesFile }, l2.pid));
 const nocache = await startHop(ports.nocache, { CACHE_L1_MAX_ENTRIES: '0' });
 rows.push(wrk('hop uncached redirect (Postgres every time)', `http://127.0.0.1:${ports.nocache}`, 'redirect.lua', { CODES_FILE: codesFile }, nocache.pid));
-rows.push(wrk('hop POST /shorten', `http://127.0.0.1:${ports.nocache}`, 'shorten.lua', {}, nocache.pid));
+rows.push(wrk('hop POST /shorten', `http://127.0.0.1:${ports.nocache}`, 'shorten.lua', { HOP_API_KEY: API_KEY }, nocache.pid));
 const ingest = await clickIngest(db);
 
 const ceiling = rows[0]!.rps;

@@ -1,6 +1,6 @@
 // hop's tables. Postgres is the source of truth; every filter the API offers has an index.
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, char, customType, date, index, integer, jsonb, pgTable, primaryKey, serial, smallint, text, timestamp, varchar } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, char, check, customType, date, index, integer, jsonb, pgTable, primaryKey, serial, smallint, text, timestamp, varchar } from 'drizzle-orm/pg-core';
 
 // Timestamps travel as ISO strings: drizzle's bun-sql driver mishandles Date round-trips
 // (precision and zone bugs), so the column stays timestamptz and the value stays text.
@@ -221,6 +221,30 @@ export const visitorSalts = pgTable('visitor_salts', {
   salt: bytea('salt').notNull(),
 });
 
+// API keys (AUTH_MODE=keys). The secret is never stored: only the SHA-256 of the whole key, found
+// through its public 8-character id. A user key belongs to a user and goes with it.
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: serial('id').primaryKey(),
+    publicId: varchar('public_id', { length: 8 }).notNull().unique(),
+    /** Hex SHA-256 of the whole key. */
+    secretHash: varchar('secret_hash', { length: 64 }).notNull(),
+    name: text('name').notNull(),
+    role: varchar('role', { length: 16 }).$type<'admin' | 'user'>().notNull(),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    expiresAt: instant('expires_at'),
+    revokedAt: instant('revoked_at'),
+    lastUsedAt: instant('last_used_at'),
+  },
+  (table) => [
+    index('api_keys_user_id_idx').on(table.userId),
+    check('api_keys_role_check', sql`${table.role} in ('admin', 'user') and (${table.role} = 'admin' or ${table.userId} is not null)`),
+  ],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type UrlRow = typeof urls.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;

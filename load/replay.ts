@@ -1,4 +1,4 @@
-// `bun run load --tier smoke|bronze|silver|gold [--target URL] [--json FILE] [--allow-remote]`:
+// `bun run load --tier smoke|bronze|silver|gold [--target URL] [--key KEY] [--json FILE] [--allow-remote]`:
 // the k6 tiers replayed here with autocannon (k6 cannot be installed everywhere): same tier table,
 // same mix, same setup through the API, same summary and thresholds.
 // Exit status: 0 passed, 1 a threshold broken, 2 refused or could not start, 3 hard deadline, 130 interrupted.
@@ -9,8 +9,9 @@ import { TIER_NAMES, isTierName, newRunId, tierByName } from './tiers.ts';
 import { drive } from './replay/drive.ts';
 import { SetupError, createFixtures } from './replay/fixtures.ts';
 
-const USAGE = `usage: bun run load [--tier ${TIER_NAMES.join('|')}] [--target http://127.0.0.1:3000] [--json FILE] [--allow-remote]
+const USAGE = `usage: bun run load [--tier ${TIER_NAMES.join('|')}] [--target http://127.0.0.1:3000] [--key KEY] [--json FILE] [--allow-remote]
   --tier          which load tier to run (default smoke)
+  --key KEY       API key for hop's management API (default: $HOP_API_KEY; not needed with AUTH_MODE=open)
   --target        where hop listens (default http://127.0.0.1:3000); loopback only unless --allow-remote
   --json FILE     also write the summary, thresholds and verdict as JSON
   --allow-remote  permit a non-loopback target: only for machines you own and mean to load`;
@@ -32,6 +33,7 @@ const { values: args } = (() => {
         tier: { type: 'string', default: 'smoke' },
         target: { type: 'string', default: 'http://127.0.0.1:3000' },
         json: { type: 'string' },
+        key: { type: 'string', default: process.env.HOP_API_KEY },
         'allow-remote': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -65,14 +67,15 @@ process.once('SIGINT', () => {
 
 const runId = newRunId(Date.now(), Math.random());
 console.error(`load: tier ${tier.name}: creating a user and ${tier.links} links on ${base}`);
-const fixtures = await createFixtures(base, tier, runId, AbortSignal.any([interrupt.signal, AbortSignal.timeout(SETUP_BUDGET_MS)])).catch((error: unknown) => {
+const apiKey = args.key?.trim() || null;
+const fixtures = await createFixtures(base, tier, runId, AbortSignal.any([interrupt.signal, AbortSignal.timeout(SETUP_BUDGET_MS)]), apiKey).catch((error: unknown) => {
   if (interrupt.signal.aborted) fail('interrupted during setup', 130);
   if (error instanceof SetupError) fail(`setup failed: ${error.message}`);
   return fail(`setup failed: cannot reach ${base} (${(error as Error).message})`);
 });
 
 console.error(`load: ${tier.vus} connections for ${tier.durationSeconds} s against ${fixtures.codes.length} links`);
-const summary = await drive(base, tier, fixtures, runId, interrupt.signal);
+const summary = await drive(base, tier, fixtures, runId, interrupt.signal, apiKey);
 const verdict = evaluateThresholds(tier.thresholds, summary);
 console.log(formatSummary(summary, verdict));
 

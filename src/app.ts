@@ -4,6 +4,10 @@ import { Elysia, type AnyElysia } from 'elysia';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
+import type { KeyResolver } from './auth/key-resolver.ts';
+import { authPlugin, presentedKey } from './auth/plugin.ts';
+import { keyRoutes } from './auth/routes.ts';
+import { KeyService } from './auth/service.ts';
 import type { LinkCache } from './cache/link-cache.ts';
 import { abuseRoutes } from './abuse/routes.ts';
 import { AbuseService } from './abuse/service.ts';
@@ -71,6 +75,8 @@ export interface AppDeps {
   redis: Redis | null;
   cache: LinkCache;
   clicks: ClickRecorder;
+  /** Resolves API keys (AUTH_MODE=keys); its revocations reach every replica. */
+  keys: KeyResolver;
   logger: Logger;
   /** This app's metrics (their registry is the app's own); null or absent: metrics off. */
   metrics?: Metrics | null;
@@ -82,16 +88,31 @@ export interface AppDeps {
   consoleAssets?: ConsoleAssets | null;
 }
 
-export function createApp({ config, db, redis, cache, clicks, logger, metrics = null, logRing = null, requestExit, consoleAssets = null }: AppDeps) {
+let appSerial = 0;
+
+export function createApp({ config, db, redis, cache, clicks, keys, logger, metrics = null, logRing = null, requestExit, consoleAssets = null }: AppDeps) {
   const linkChanges = { linkChanged: (code: string) => cache.invalidate(code) };
+  // A deleted user's keys go with it (cascade): every replica must forget them at once.
   const users = new UserService(db, async (codes) => {
-    await Promise.all(codes.map((code) => cache.invalidate(code)));
+    await Promise.all([keys.revoked(), ...codes.map((code) => cache.invalidate(code))]);
   });
+  const apiKeys = new KeyService(db, keys);
   // Links may not point back at hop itself (a redirect chain or loop).
   const selfTargets = new SelfTargets(config.baseUrl, config.host, config.port);
   const urls = new UrlService(db, linkChanges, (url) => selfTargets.matches(url));
   const abuse = new AbuseService(db, linkChanges);
   const writes = new WriteRateLimiter({ perSecond: config.writeRateLimit, burst: config.writeRateBurst });
+  const keysMode = config.auth.mode === 'keys';
+  const auth = authPlugin({
+    mode: config.auth.mode,
+    anonymousShorten: config.auth.anonymousShorten,
+    resolver: keys,
+    failures: new WriteRateLimiter({ perSecond: config.auth.failuresPerMinute / 60, burst: config.auth.failureBurst }),
+    writes: new WriteRateLimiter({ perSecond: config.writeRateLimit, burst: config.writeRateBurst }),
+    trustProxy: config.trustProxy,
+    metrics,
+    seed: ++appSerial,
+  });
   const events = new EventService(db, clicks);
   const redirectDeps = { cache, load: linkLoader(db), clicks, limits: new ClickLimits(db) };
   // A request refused before routing (413, 429) is still counted under the template it was for.
@@ -121,7 +142,8 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
       set.headers['x-request-id'] = requestIdOf(request);
       const length = Number(request.headers.get('content-length') ?? 0);
       if (length > MAX_BODY_BYTES) throw new AppError('payload_too_large', 'request body exceeds 1 MiB');
-      if (writes.enabled && isWrite(request.method)) {
+      // With a key, the auth plugin limits writes per key instead of per address.
+      if (writes.enabled && isWrite(request.method) && !(keysMode && presentedKey(request.headers) !== null)) {
         const wait = writes.take(clientAddress(request.headers, peerOf(request), config.trustProxy));
         if (wait > 0) throw new AppError('rate_limited', 'too many writes from this client, slow down', undefined, { 'retry-after': String(wait) });
       }
@@ -141,6 +163,7 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
     })
     .onError((context) => {
       const { code, error, request, set } = context;
+      if (error instanceof AppError && error.code === 'forbidden') metrics?.auth('forbidden');
       const response = errorResponse({
         code,
         error,
@@ -163,17 +186,19 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
   }
 
   const app = base
-    .use(docsRoutes((): AnyElysia => app, { title: 'hop', version: config.version, description: 'A high-throughput URL shortener.' }))
-    .use(healthRoutes(checks))
+    .use(docsRoutes((): AnyElysia => app, { title: 'hop', version: config.version, description: 'A high-throughput URL shortener.', authMode: config.auth.mode }))
+    .use(auth)
+    .use(healthRoutes(checks, config.auth.mode))
     .use(metricsRoutes(metrics))
     .use(logRoutes(logRing ?? new LogRing(0), adminToken))
     .use(chaosRoutes(drills, chaosToken))
-    .use(userRoutes(users, db, config.listCap))
-    .use(urlRoutes(urls, new IdempotencyService(db), config.baseUrl, config.listCap))
-    .use(abuseRoutes(abuse))
-    .use(qrRoutes(new QrService(urls, config.baseUrl)))
-    .use(eventRoutes(events, config.listCap))
-    .use(statsRoutes(new StatsService(db)))
+    .use(userRoutes(users, auth, db, config.listCap))
+    .use(urlRoutes(urls, new IdempotencyService(db), auth, config.baseUrl, config.listCap))
+    .use(abuseRoutes(abuse, auth))
+    .use(qrRoutes(new QrService(urls, config.baseUrl), auth))
+    .use(eventRoutes(events, auth, config.listCap))
+    .use(keyRoutes(apiKeys, auth, config.listCap))
+    .use(statsRoutes(new StatsService(db), auth))
     .use(consoleRoutes(consoleAssets))
     // Last: the catch-all single segment is every short code.
     .get('/:short_code', ({ params, request, set }) => {
@@ -188,7 +213,7 @@ export function createApp({ config, db, redis, cache, clicks, logger, metrics = 
         clientAddress: (config.trustProxy && request.headers.get('x-forwarded-for')) || peerOf(request) || null,
         country: config.stats.countryHeader ? request.headers.get(config.stats.countryHeader) : null,
       });
-    }, { detail: { tags: ['redirect'], summary: 'Redirect to the original URL (302) and record a click' } });
+    }, { detail: { tags: ['redirect'], summary: 'Redirect to the original URL (302) and record a click', security: [] } });
 
   // What src/server.ts mounts on Bun's router for GET /:short_code, ahead of Elysia.
   return Object.assign(app, {

@@ -66,6 +66,17 @@ export interface Config {
     /** `builtin`: the bundled CC0 IP-to-country table; `off`: ZZ unless the header says. */
     readonly countryLookup: 'builtin' | 'off';
   };
+  readonly auth: {
+    /** keys: the management API needs API keys (default); open: the hackathon contract, all anonymous. */
+    readonly mode: 'keys' | 'open';
+    /** keys mode: POST /shorten without a key (ownerless links, rate limited per client). */
+    readonly anonymousShorten: boolean;
+    /** An admin key stored on first start (compose's HOP_INITIAL_ADMIN_KEY); null: none. */
+    readonly initialAdminKey: string | null;
+    /** Failed authentications a client may make at once, then per minute, before 429. */
+    readonly failureBurst: number;
+    readonly failuresPerMinute: number;
+  };
   readonly version: string;
 }
 
@@ -111,6 +122,15 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
   }
+  return raw;
+}
+
+const API_KEY_SHAPE = /^hop_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}$/;
+
+function apiKey(env: Env, name: string): string | null {
+  const raw = present(env, name);
+  if (raw === undefined) return null;
+  if (!API_KEY_SHAPE.test(raw)) throw new ConfigError(`${name} must be an API key as \`bun run keys generate\` prints it (hop_<8>_<43> characters)`);
   return raw;
 }
 
@@ -191,6 +211,13 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
       rollupIntervalMs: integer(env, 'ROLLUP_INTERVAL_MS', 1_000, 10, 60_000),
       countryHeader: headerName(env, 'GEOIP_COUNTRY_HEADER'),
       countryLookup: choice(env, 'COUNTRY_LOOKUP', ['builtin', 'off'] as const, 'builtin'),
+    }),
+    auth: Object.freeze({
+      mode: choice(env, 'AUTH_MODE', ['keys', 'open'] as const, 'keys'),
+      anonymousShorten: boolean(env, 'ANONYMOUS_SHORTEN', false),
+      initialAdminKey: apiKey(env, 'HOP_INITIAL_ADMIN_KEY'),
+      failureBurst: integer(env, 'AUTH_FAILURE_BURST', 20, 1, 1_000_000),
+      failuresPerMinute: integer(env, 'AUTH_FAILURES_PER_MINUTE', 10, 1, 1_000_000),
     }),
     version,
   });

@@ -10,6 +10,9 @@ import { generateDataset, importDataset, isEmpty } from '../db/seed.ts';
 import packageJson from '../package.json' with { type: 'json' };
 import { applyBlocklistFile } from './abuse/blocklist.ts';
 import { createApp } from './app.ts';
+import { adoptInitialAdminKey, ensureEmbeddedAdminKey } from './auth/bootstrap.ts';
+import { KeyResolver } from './auth/key-resolver.ts';
+import { KeyService } from './auth/service.ts';
 import { LinkCache } from './cache/link-cache.ts';
 import { openRedis, type RedisPair } from './cache/redis.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -80,6 +83,7 @@ try {
     const result = await importDataset(db, generateDataset());
     logger.info({ users: result.users, urls: result.urls, events: result.events }, 'seeded demo data');
   }
+  await provideAdminKey(db);
   running = await listen(db);
 } catch (error) {
   if (startup.signal.aborted) await abandonStartup(0);
@@ -105,11 +109,24 @@ async function migrate(db: Database, directUrl: string | null): Promise<void> {
   migrating = false;
 }
 
+/** The first admin key (docs/api.md, "Access control"), or the warning that there are no keys at all. */
+async function provideAdminKey(db: Database): Promise<void> {
+  if (config.auth.mode === 'open') {
+    logger.warn({ auth: 'open' }, 'AUTH_MODE=open: every endpoint is anonymous (the hackathon contract); use AUTH_MODE=keys on any network you do not control');
+  } else if (config.auth.initialAdminKey) {
+    await adoptInitialAdminKey(new KeyService(db), config.auth.initialAdminKey, logger);
+  } else if (embedded) {
+    // Printed on stderr, never through the logger: /logs must not show it.
+    await ensureEmbeddedAdminKey(new KeyService(db), config.dataDir, (line) => console.error(line));
+  }
+}
+
 interface Running {
   server: ReturnType<typeof serve>;
   app: ReturnType<typeof createApp>;
   clicks: ClickRecorder;
   cache: LinkCache;
+  keys: KeyResolver;
   redis: RedisPair | null;
   maintenance: Maintenance;
   rollups: RollupFolder;
@@ -120,10 +137,11 @@ async function listen(db: Database): Promise<Running> {
   const redis = config.redisUrl ? openRedis(config.redisUrl, (error) => logger.debug({ err: error.message }, 'redis error')) : null;
   const cache = new LinkCache(config.cache, redis?.client ?? null, redis?.subscriber ?? null, metrics?.cache);
   const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger), new ClickFacts(db, config.stats.countryLookup));
+  const keys = new KeyResolver(db, redis?.client ?? null, redis?.subscriber ?? null);
   const consoleAssets = await ConsoleAssets.load(config.consoleDir);
   if (!consoleAssets) logger.warn({ dir: config.consoleDir }, 'the console is not built: /app answers 503 until `bun run build:web` runs');
   const app = createApp({
-    config, db, redis: redis?.client ?? null, cache, clicks, logger, metrics, logRing, consoleAssets,
+    config, db, redis: redis?.client ?? null, cache, clicks, keys, logger, metrics, logRing, consoleAssets,
     requestExit: (code) => void shutdown('chaos kill drill', code),
   });
   if (config.blocklistFile) {
@@ -138,6 +156,7 @@ async function listen(db: Database): Promise<Running> {
     server = serve(app, { port: config.port, hostname: config.host });
   } catch (error) {
     cache.close();
+    void keys.close();
     metrics?.close();
     void redis?.close();
     throw error;
@@ -154,14 +173,14 @@ async function listen(db: Database): Promise<Running> {
     { url: `http://${shown}:${server.port}`, host: config.host, startup_ms: Math.round(performance.now() - started), embedded: embedded !== null, redis: redis !== null },
     `hop listening on http://${shown}:${server.port}`,
   );
-  return { server, app, clicks, cache, redis, maintenance, rollups, db };
+  return { server, app, clicks, cache, keys, redis, maintenance, rollups, db };
 }
 
 let stopping = false;
 async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping || !running) return;
   stopping = true;
-  const { server, clicks, cache, redis, maintenance, rollups, db } = running;
+  const { server, clicks, cache, keys, redis, maintenance, rollups, db } = running;
   logger.info({ signal }, 'shutting down');
   // Each phase is timed: the sum is what terminationGracePeriodSeconds must cover after the
   // preStop sleep (docs/kubernetes.md#shutdown).
@@ -185,6 +204,7 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
   await rollups.stop();
   await rollups.drain().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'rollup fold on shutdown failed; another replica folds it'));
   cache.close();
+  await keys.close();
   metrics?.close();
   await redis?.close();
   await db.$client.close({ timeout: 5 });

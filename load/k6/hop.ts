@@ -31,6 +31,10 @@ const BASE = checked.target.base;
 const SUMMARY_DIR = __ENV.SUMMARY_DIR ?? '.';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
+// AUTH_MODE=keys (hop's default): an admin key for the management API, `-e HOP_API_KEY=hop_…`.
+// Redirects go without it, as a visitor's would.
+const AUTH: Record<string, string> = __ENV.HOP_API_KEY ? { Authorization: `Bearer ${__ENV.HOP_API_KEY}` } : {};
+const API_HEADERS = { ...JSON_HEADERS, ...AUTH };
 /** Links are created this many at a time in setup: quick, without a thundering herd of its own. */
 const SETUP_BATCH = 50;
 
@@ -69,7 +73,8 @@ export function setup(): SetupData {
   if (health.status !== 200) fail(`${BASE}/health answered ${health.status}: is hop running?`);
 
   const runId = newRunId(Date.now(), Math.random());
-  const user = http.post(`${BASE}/users`, setupUserBody(runId), { ...text, headers: JSON_HEADERS });
+  const user = http.post(`${BASE}/users`, setupUserBody(runId), { ...text, headers: API_HEADERS });
+  if (user.status === 401 || user.status === 403) fail(`POST /users answered ${user.status}: hop runs with AUTH_MODE=keys; pass an admin key with -e HOP_API_KEY=...`);
   if (user.status !== 201) fail(`POST /users answered ${user.status}: ${user.body}`);
   const userId = numberField(user.json(), 'id');
 
@@ -77,7 +82,7 @@ export function setup(): SetupData {
   for (let start = 0; start < tier.links; start += SETUP_BATCH) {
     const batch = [];
     for (let index = start; index < Math.min(start + SETUP_BATCH, tier.links); index++) {
-      batch.push({ method: 'POST', url: `${BASE}/urls`, body: setupLinkBody(runId, index, userId), params: { ...text, headers: JSON_HEADERS } });
+      batch.push({ method: 'POST', url: `${BASE}/urls`, body: setupLinkBody(runId, index, userId), params: { ...text, headers: API_HEADERS } });
     }
     for (const response of http.batch(batch)) {
       if (response.status === 201) codes.push(stringField(response.json(), 'short_code'));
@@ -102,7 +107,7 @@ export default function (data: SetupData): void {
   }
   const request = nextRequest(mix);
   const response = http.request(request.method, `${BASE}${request.path}`, request.body, {
-    headers: request.body === null ? {} : JSON_HEADERS,
+    headers: request.kind === 'redirect' ? {} : request.body === null ? AUTH : API_HEADERS,
     tags: { kind: request.kind, name: request.route },
   });
 

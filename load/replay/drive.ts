@@ -25,7 +25,9 @@ interface RequestContext {
   answered?: boolean;
 }
 
-export async function drive(base: string, tier: Tier, fixtures: Fixtures, runId: string, signal: AbortSignal): Promise<LoadSummary> {
+export async function drive(base: string, tier: Tier, fixtures: Fixtures, runId: string, signal: AbortSignal, apiKey: string | null = null): Promise<LoadSummary> {
+  // Redirects are public and go without a key, as a visitor's would.
+  const authorization: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   let sequence = 0;
   const mix: MixContext = {
     codes: fixtures.codes,
@@ -62,7 +64,10 @@ export async function drive(base: string, tier: Tier, fixtures: Fixtures, runId:
               const planned = nextRequest(mix);
               context.kind = planned.kind;
               tallies[planned.kind].sent += 1;
-              const headers: Record<string, string> = planned.body === null ? {} : { 'content-type': 'application/json' };
+              const headers: Record<string, string> = {
+                ...(planned.body === null ? {} : { 'content-type': 'application/json' }),
+                ...(planned.kind === 'redirect' ? {} : authorization),
+              };
               return { ...request, method: planned.method, path: planned.path, headers, body: planned.body ?? '' };
             },
             onResponse: (status, _body, context: RequestContext, headers) => {

@@ -17,11 +17,16 @@ export class SetupError extends Error {
   override name = 'SetupError';
 }
 
-export async function createFixtures(base: string, tier: Tier, runId: string, signal: AbortSignal): Promise<Fixtures> {
+/** `apiKey`: the bearer key for hop's API (AUTH_MODE=keys); null against an open-mode hop. */
+export async function createFixtures(base: string, tier: Tier, runId: string, signal: AbortSignal, apiKey: string | null = null): Promise<Fixtures> {
+  const send = (base: string, method: 'GET' | 'POST', path: string, body: string | null, signal: AbortSignal) => request(base, method, path, body, signal, apiKey);
   const health = await send(base, 'GET', '/health', null, signal);
   if (health.status !== 200) throw new SetupError(`${base}/health answered ${health.status}: is hop running?`);
 
   const user = await send(base, 'POST', '/users', setupUserBody(runId), signal);
+  if (user.status === 401 || user.status === 403) {
+    throw new SetupError(`POST /users answered ${user.status}: hop runs with AUTH_MODE=keys; pass an admin key with --key or HOP_API_KEY (bun run keys create --role admin)`);
+  }
   if (user.status !== 201) throw new SetupError(`POST /users answered ${user.status}: ${JSON.stringify(user.body)}`);
   const userId = field(user.body, 'id', 'number');
 
@@ -47,11 +52,11 @@ export async function createFixtures(base: string, tier: Tier, runId: string, si
   return { userId, codes: made };
 }
 
-async function send(base: string, method: 'GET' | 'POST', path: string, body: string | null, signal: AbortSignal): Promise<{ status: number; body: unknown }> {
+async function request(base: string, method: 'GET' | 'POST', path: string, body: string | null, signal: AbortSignal, apiKey: string | null): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`${base}${path}`, {
     method,
     body,
-    headers: body === null ? {} : { 'content-type': 'application/json' },
+    headers: { ...(body === null ? {} : { 'content-type': 'application/json' }), ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
     redirect: 'manual',
     signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
   });

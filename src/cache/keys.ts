@@ -12,3 +12,10 @@ export const INVALIDATION_CHANNEL = 'hop:link-invalidations';
 export const linkKey = (shortCode: string) => `link:${shortCode}`;
 
 export const LINK_KEY_PATTERN = 'link:*';
+
+// - API keys resolved by src/auth/key-resolver.ts live in L1 only (never Redis: a key's hash is
+//   not shared with anything else), for a short TTL. Revoking a key, or deleting a user (whose keys
+//   go with it), publishes on KEY_REVOCATION_CHANNEL and every replica drops its resolved keys; a
+//   replica whose subscriber reconnects drops them too (it may have missed a message). Without
+//   Redis the TTL bounds how long another replica may still accept a revoked key.
+export const KEY_REVOCATION_CHANNEL = 'hop:key-revocations';

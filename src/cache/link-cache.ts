@@ -78,7 +78,9 @@ export class LinkCache {
       this.timers.add(retry);
     }
     if (subscriber) {
-      subscriber.on('message', (_channel: string, code: string) => this.dropLocal(code));
+      subscriber.on('message', (channel: string, code: string) => {
+        if (channel === INVALIDATION_CHANNEL) this.dropLocal(code);
+      });
       // A (re)connected subscriber may have missed messages: start L1 over.
       subscriber.on('ready', () => this.l1?.clear());
       void subscriber.subscribe(INVALIDATION_CHANNEL).catch(() => {});

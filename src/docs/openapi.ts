@@ -6,6 +6,7 @@
 // sends to a running hop.
 import { toOpenAPISchema } from '@elysiajs/openapi';
 import type { AnyElysia } from 'elysia';
+import { isPublicRoute } from '../auth/plugin.ts';
 import { expectedMediaType } from '../http/content-type.ts';
 import { ErrorBody } from '../http/params.ts';
 import { isWrite } from '../http/rate-limit.ts';
@@ -122,7 +123,14 @@ export interface DocumentInfo {
   title: string;
   version: string;
   description: string;
+  /** keys: protected operations declare the bearer scheme and their 401/403 answers. */
+  authMode?: 'keys' | 'open';
 }
+
+const SECURITY_SCHEMES = {
+  bearer: { type: 'http', scheme: 'bearer', description: 'An API key, `hop_<8 characters>_<43 characters>` (docs/api.md, "Access control")' },
+  apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+};
 
 /** The complete document for `app` (call once every route exists; the result does not change). */
 export function openApiDocument(app: AnyElysia, info: DocumentInfo): Json {
@@ -155,12 +163,18 @@ export function openApiDocument(app: AnyElysia, info: DocumentInfo): Json {
       }
       const example = EXAMPLES[`${method.toUpperCase()} ${path}`];
       if (example) applyExample(operation, example);
+      if (info.authMode === 'keys' && !isPublicRoute(path.replace(/\{(\w+)\}/g, ':$1'))) {
+        operation.security = [{ bearer: [] }, { apiKey: [] }];
+        operation.responses[401] ??= { description: 'no usable API key (WWW-Authenticate: Bearer)', content: jsonContent(errorSchema) };
+        operation.responses[403] ??= { description: 'the key\'s role may not do this', content: jsonContent(errorSchema) };
+      }
     }
   }
+  const { authMode: _authMode, ...documentInfo } = info;
   return {
     openapi: '3.1.0',
-    info,
+    info: documentInfo,
     paths,
-    components: { ...(tidy(generated.components) as Json), schemas: { Error: errorSchema, ...((tidy(generated.components) as Json)?.schemas ?? {}) } },
+    components: { ...(tidy(generated.components) as Json), securitySchemes: SECURITY_SCHEMES, schemas: { Error: errorSchema, ...((tidy(generated.components) as Json)?.schemas ?? {}) } },
   };
 }

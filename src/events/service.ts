@@ -2,8 +2,9 @@
 import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { foreignKeyViolation } from '../../db/errors.ts';
-import { eventCount, events, type EventRow } from '../../db/schema.ts';
+import { eventCount, events, urls, type EventRow } from '../../db/schema.ts';
 import { toIso } from '../../db/timestamps.ts';
+import { ownerScope, type Actor } from '../auth/actor.ts';
 import { invalid, notFound } from '../http/errors.ts';
 import { checkStorable } from '../http/text.ts';
 import type { Listing, Window } from '../http/pagination.ts';
@@ -77,19 +78,20 @@ export class EventService {
     private readonly pending: PendingClicks = { flush: async () => {} },
   ) {}
 
-  async create(input: NewEvent): Promise<Event> {
+  async create(input: NewEvent, actor: Actor): Promise<Event> {
     const eventType = checkStorable(input.event_type.trim(), 'event_type');
     if (eventType.length < 1 || eventType.length > 64) throw invalid('event_type', 'must be 1 to 64 characters');
     if (input.details !== undefined && (input.details === null || typeof input.details !== 'object' || Array.isArray(input.details))) {
       throw invalid('details', 'must be a JSON object');
     }
+    const userId = await this.ownEventUser(input, actor);
     try {
       const [row] = await this.db
         .insert(events)
         .values({
           eventType,
           urlId: input.url_id ?? null,
-          userId: input.user_id ?? null,
+          userId,
           details: (input.details as Record<string, unknown> | undefined) ?? {},
           ...(input.timestamp ? { timestamp: input.timestamp } : {}),
         })
@@ -102,12 +104,14 @@ export class EventService {
     }
   }
 
-  async list(filter: EventFilter, window: Window): Promise<EventListing> {
+  async list(filter: EventFilter, window: Window, actor: Actor): Promise<EventListing> {
     if (filter.from !== undefined && filter.to !== undefined && Date.parse(filter.from) >= Date.parse(filter.to)) {
       throw invalid('from', 'must be before to');
     }
     await this.pending.flush();
     const conditions: SQL[] = [];
+    const owner = ownerScope(actor);
+    if (owner !== null) conditions.push(eq(events.userId, owner));
     if (filter.url_id !== undefined) conditions.push(eq(events.urlId, filter.url_id));
     if (filter.user_id !== undefined) conditions.push(eq(events.userId, filter.user_id));
     if (filter.event_type !== undefined) conditions.push(eq(events.eventType, filter.event_type));
@@ -137,15 +141,33 @@ export class EventService {
     return { total: Math.max(EXACT_COUNT_BOUND + 1, estimate), exact: false };
   }
 
-  async get(id: number): Promise<Event> {
+  async get(id: number, actor: Actor): Promise<Event> {
     await this.pending.flush();
-    const [row] = await this.db.select(EVENT_COLUMNS).from(events).where(eq(events.id, id));
+    const [row] = await this.db.select(EVENT_COLUMNS).from(events).where(this.visible(id, actor));
     if (!row) throw notFound('event');
     return toEvent(row);
   }
 
-  async remove(id: number): Promise<void> {
-    const deleted = await this.db.delete(events).where(eq(events.id, id)).returning({ id: events.id });
+  async remove(id: number, actor: Actor): Promise<void> {
+    const deleted = await this.db.delete(events).where(this.visible(id, actor)).returning({ id: events.id });
     if (deleted.length === 0) throw notFound('event');
+  }
+
+  /** Events are a user's when they carry that user's id (hop writes the link owner's on every event). */
+  private visible(id: number, actor: Actor): SQL | undefined {
+    const owner = ownerScope(actor);
+    return owner === null ? eq(events.id, id) : and(eq(events.id, id), eq(events.userId, owner));
+  }
+
+  /** The user an event is recorded for: a user key records only about itself and its own links. */
+  private async ownEventUser(input: NewEvent, actor: Actor): Promise<number | null> {
+    const owner = ownerScope(actor);
+    if (owner === null) return input.user_id ?? null;
+    if (input.user_id != null && input.user_id !== owner) throw notFound('user');
+    if (input.url_id != null) {
+      const [link] = await this.db.select({ id: urls.id }).from(urls).where(and(eq(urls.id, input.url_id), eq(urls.userId, owner)));
+      if (!link) throw notFound('url');
+    }
+    return owner;
   }
 }

@@ -3,10 +3,12 @@ import { Elysia, t } from 'elysia';
 import type { DependencyChecks } from './checks.ts';
 
 const State = t.Union([t.Literal('up'), t.Literal('down'), t.Literal('disabled')]);
+/** Says whether the management API needs keys: `open` is the hackathon contract, everything anonymous. */
+const AuthMode = t.Union([t.Literal('keys'), t.Literal('open')]);
 
-export function healthRoutes(checks: DependencyChecks) {
+export function healthRoutes(checks: DependencyChecks, authMode: 'keys' | 'open') {
   return new Elysia({ tags: ['operations'] })
-    .get('/health', () => ({ status: 'ok' as const }), { response: t.Object({ status: t.Literal('ok') }) })
+    .get('/health', () => ({ status: 'ok' as const }), { response: t.Object({ status: t.Literal('ok') }), detail: { security: [] } })
     .get('/ready', async ({ set }) => {
       const readiness = await checks.readiness();
       set.status = readiness.ready ? 200 : 503;
@@ -14,11 +16,13 @@ export function healthRoutes(checks: DependencyChecks) {
         status: readiness.ready ? (readiness.redis === 'down' ? 'degraded' : 'ready') : 'unavailable',
         postgres: readiness.postgres,
         redis: readiness.redis,
+        auth: authMode,
       };
     }, {
       response: {
-        200: t.Object({ status: t.String(), postgres: State, redis: State }),
-        503: t.Object({ status: t.String(), postgres: State, redis: State }),
+        200: t.Object({ status: t.String(), postgres: State, redis: State, auth: AuthMode }),
+        503: t.Object({ status: t.String(), postgres: State, redis: State, auth: AuthMode }),
       },
+      detail: { security: [] },
     });
 }

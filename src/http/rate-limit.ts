@@ -46,6 +46,14 @@ export class WriteRateLimiter {
     return Math.ceil((1 - bucket.tokens) / this.options.perSecond);
   }
 
+  /** Seconds until `client` has a token again (0: it has one now), without taking it. */
+  waitFor(client: string): number {
+    const bucket = this.buckets.get(client);
+    if (!this.enabled || !bucket) return 0;
+    const tokens = Math.min(this.options.burst, bucket.tokens + ((this.now() - bucket.updated) / 1000) * this.options.perSecond);
+    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.options.perSecond);
+  }
+
   private sweep(now: number): void {
     for (const [client, bucket] of this.buckets) if (now - bucket.updated > IDLE_MS) this.buckets.delete(client);
   }

@@ -27,10 +27,17 @@ function redirectResult(status: number, error: unknown): RedirectResult | undefi
 
 const STARTED = Symbol('hop.startedAt');
 const RECORDED = Symbol('hop.recorded');
+const KEY_ID = Symbol('hop.keyId');
 
 interface Tracked {
   [STARTED]?: number;
   [RECORDED]?: true;
+  [KEY_ID]?: string;
+}
+
+/** The public id of the API key a request authenticated with, for its access line (never the secret). */
+export function noteKey(context: object, publicId: string): void {
+  (context as Tracked)[KEY_ID] = publicId;
 }
 
 /** What the hooks see of Elysia's context. */
@@ -73,11 +80,11 @@ export class RequestTelemetry {
     const seconds = started === undefined ? 0 : (performance.now() - started) / 1000;
     const { method } = context.request;
     const route = context.route || this.templateFor(method, pathOf(context.request.url)) || UNMATCHED;
-    this.record(method, route, status, seconds, context.set.headers['x-request-id'] as string | undefined, error);
+    this.record(method, route, status, seconds, context.set.headers['x-request-id'] as string | undefined, error, (context as Tracked)[KEY_ID]);
   }
 
   /** One finished request: its RED metrics, its redirect result and its access line. */
-  record(method: string, route: string, status: number, seconds: number, requestId: string | undefined, error?: unknown): void {
+  record(method: string, route: string, status: number, seconds: number, requestId: string | undefined, error?: unknown, keyId?: string): void {
     if (this.metrics) {
       this.metrics.http.observe(method, route, status, seconds);
       if (route === REDIRECT_ROUTE) {
@@ -85,7 +92,7 @@ export class RequestTelemetry {
         if (result) this.metrics.redirect(result);
       }
     }
-    this.access.write(method, route, status, seconds, requestId);
+    this.access.write(method, route, status, seconds, requestId, keyId);
   }
 }
 

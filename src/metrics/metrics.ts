@@ -12,6 +12,8 @@ import { CellCounter, type CounterCell } from './series.ts';
 export const REDIRECT_RESULTS = ['found', 'not_found', 'inactive', 'expired', 'exhausted', 'banned'] as const;
 export type RedirectResult = (typeof REDIRECT_RESULTS)[number];
 export type Dependency = 'postgres' | 'redis';
+export const AUTH_RESULTS = ['ok', 'missing', 'invalid', 'revoked', 'forbidden', 'rate_limited'] as const;
+export type AuthResult = (typeof AUTH_RESULTS)[number];
 export const CHAOS_MODES = ['kill', 'latency', 'errors', 'off'] as const;
 export type ChaosMode = (typeof CHAOS_MODES)[number];
 
@@ -43,6 +45,7 @@ export class Metrics {
   private rollupLag = 0;
   private readonly rollupDuration: Histogram;
   private readonly clicksFolded: Counter;
+  private readonly authRequests: Counter<'result'>;
   private clickBuffer: { readonly depth: number } | null = null;
   private pool: PoolStats | null = null;
   private probe: (() => Promise<unknown>) | null = null;
@@ -152,6 +155,10 @@ export class Metrics {
 
     this.chaosDrills = new Counter({ name: 'hop_chaos_drills_total', help: 'Chaos drills started, by mode.', labelNames: ['mode'], registers: [registry] });
     for (const mode of CHAOS_MODES) this.chaosDrills.inc({ mode }, 0);
+
+    // Never labelled by key: the key id would make the series unbounded (and is in the access log).
+    this.authRequests = new Counter({ name: 'hop_auth_requests_total', help: 'Authentication outcomes on protected routes (AUTH_MODE=keys).', labelNames: ['result'], registers: [registry] });
+    for (const result of AUTH_RESULTS) this.authRequests.inc({ result }, 0);
   }
 
   readonly cache: CacheObserver = {
@@ -189,6 +196,10 @@ export class Metrics {
   dependency(name: Dependency, state: DependencyState): void {
     if (state === 'disabled') this.dependencyUp.remove({ dependency: name });
     else this.dependencyUp.set({ dependency: name }, state === 'up' ? 1 : 0);
+  }
+
+  auth(result: AuthResult): void {
+    this.authRequests.inc({ result });
   }
 
   chaosDrill(mode: ChaosMode): void {

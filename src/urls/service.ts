@@ -296,4 +296,3 @@ export class UrlService {
     await this.cache.linkChanged(removed.shortCode);
   }
 }
-

@@ -8,7 +8,7 @@ const CUSTOM_CODE = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_URL_LENGTH = 2048;
 
 // Top-level paths hop answers itself; a code equal to one would never be reachable.
-export const RESERVED_CODES = new Set(['users', 'urls', 'events', 'shorten', 'health', 'ready', 'metrics', 'logs', 'chaos', 'docs', 'tags', 'banned-hosts', 'app', 'stats']);
+export const RESERVED_CODES = new Set(['users', 'urls', 'events', 'shorten', 'health', 'ready', 'metrics', 'logs', 'chaos', 'docs', 'tags', 'banned-hosts', 'app', 'stats', 'keys']);
 
 /** A uniformly random base62 code (rejection sampling keeps the distribution even). */
 export function newShortCode(length = GENERATED_LENGTH): string {

@@ -4,6 +4,7 @@ import type { Database } from '../../db/client.ts';
 import { uniqueViolation } from '../../db/errors.ts';
 import { events, urls, users, type UserRow } from '../../db/schema.ts';
 import { toIso } from '../../db/timestamps.ts';
+import { ownerScope, requireAdmin, type Actor } from '../auth/actor.ts';
 import { AppError, invalid, notFound } from '../http/errors.ts';
 import type { Listing, Window } from '../http/pagination.ts';
 
@@ -55,18 +56,19 @@ function conflictOf(error: unknown): AppError | undefined {
 }
 
 /**
- * When a called service also invalidates cached links, it passes this hook, so deleting a user
- * drops its links from every cache tier after the commit.
+ * Called after a user's deletion commits, with the codes of the links that went with it: the app
+ * drops those links from every cache tier and makes every replica forget the user's API keys.
  */
-export type LinksRemoved = (shortCodes: string[]) => Promise<void>;
+export type UserRemoved = (shortCodes: string[]) => Promise<void>;
 
 export class UserService {
   constructor(
     private readonly db: Database,
-    private readonly onLinksRemoved: LinksRemoved = async () => {},
+    private readonly onRemoved: UserRemoved = async () => {},
   ) {}
 
-  async create(input: NewUser): Promise<User> {
+  async create(input: NewUser, actor: Actor): Promise<User> {
+    requireAdmin(actor);
     const values = {
       username: checkUsername(input.username),
       email: checkEmail(input.email),
@@ -80,25 +82,29 @@ export class UserService {
     }
   }
 
-  async list(window: Window): Promise<Listing<User>> {
+  async list(window: Window, actor: Actor): Promise<Listing<User>> {
+    const owner = ownerScope(actor);
+    const where = owner === null ? undefined : eq(users.id, owner);
     const [rows, [total]] = await Promise.all([
-      this.db.select().from(users).orderBy(asc(users.id)).limit(window.limit).offset(window.offset),
-      this.db.select({ value: count() }).from(users),
+      this.db.select().from(users).where(where).orderBy(asc(users.id)).limit(window.limit).offset(window.offset),
+      this.db.select({ value: count() }).from(users).where(where),
     ]);
     return { rows: rows.map(toUser), total: total?.value ?? 0 };
   }
 
-  async get(id: number): Promise<User> {
+  async get(id: number, actor: Actor): Promise<User> {
+    this.checkVisible(id, actor);
     const [row] = await this.db.select().from(users).where(eq(users.id, id));
     if (!row) throw notFound('user');
     return toUser(row);
   }
 
-  async update(id: number, patch: UserPatch): Promise<User> {
+  async update(id: number, patch: UserPatch, actor: Actor): Promise<User> {
+    this.checkVisible(id, actor);
     const values: Partial<typeof users.$inferInsert> = {};
     if (patch.username !== undefined) values.username = checkUsername(patch.username);
     if (patch.email !== undefined) values.email = checkEmail(patch.email);
-    if (Object.keys(values).length === 0) return this.get(id);
+    if (Object.keys(values).length === 0) return this.get(id, actor);
     try {
       const [row] = await this.db.update(users).set(values).where(eq(users.id, id)).returning();
       if (!row) throw notFound('user');
@@ -109,7 +115,8 @@ export class UserService {
   }
 
   /** Removes the user with its links and every event about either. */
-  async remove(id: number): Promise<void> {
+  async remove(id: number, actor: Actor): Promise<void> {
+    this.checkVisible(id, actor);
     const removedCodes = await this.db.transaction(async (tx) => {
       const owned = await tx.select({ id: urls.id, shortCode: urls.shortCode }).from(urls).where(eq(urls.userId, id));
       const urlIds = owned.map((link) => link.id);
@@ -121,6 +128,12 @@ export class UserService {
       if (deleted.length === 0) throw notFound('user');
       return owned.map((link) => link.shortCode);
     });
-    if (removedCodes.length) await this.onLinksRemoved(removedCodes);
+    await this.onRemoved(removedCodes);
+  }
+
+  /** A user key sees its own user record only; any other id is as absent as a missing one. */
+  private checkVisible(id: number, actor: Actor): void {
+    const owner = ownerScope(actor);
+    if (owner !== null && owner !== id) throw notFound('user');
   }
 }

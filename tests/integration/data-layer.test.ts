@@ -104,7 +104,7 @@ describe('migrations', () => {
     } finally {
       await fresh.drop();
     }
-  });
+  }, 30_000);
 });
 
 const SEED_ROOT = path.resolve(import.meta.dir, '../../../shared/seed-csv');

@@ -77,6 +77,9 @@ function secretsInTmp(state: EmbeddedState): string[] {
   });
 }
 
+const adminKeyOf = (dataDir: string) => readFileSync(path.join(dataDir, 'admin.key'), 'utf8').trim();
+const withKey = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
+
 interface Started {
   hop: Bun.Subprocess<'ignore', 'pipe', 'pipe'>;
   port: number;
@@ -134,9 +137,13 @@ describe('bun run start on embedded defaults', () => {
     holder.stop(true);
 
     const base = `http://127.0.0.1:${started.port}`;
-    const urls = await fetch(`${base}/urls?per_page=1`);
+    // Keys mode on embedded defaults: the first boot saved an admin key in the data directory.
+    const adminKey = adminKeyOf(dataDir);
+    expect(statSync(path.join(dataDir, 'admin.key')).mode & 0o777).toBe(0o600);
+    expect((await fetch(`${base}/urls?per_page=1`)).status).toBe(401);
+    const urls = await fetch(`${base}/urls?per_page=1`, withKey(adminKey));
     expect(urls.headers.get('x-total-count')).toBe('2000');
-    expect((await fetch(`${base}/users?per_page=1`)).headers.get('x-total-count')).toBe('400');
+    expect((await fetch(`${base}/users?per_page=1`, withKey(adminKey))).headers.get('x-total-count')).toBe('400');
 
     // The CLIs reach the very database the running hop serves.
     const migrate = await cli(['run', 'migrate'], env);
@@ -157,6 +164,9 @@ describe('bun run start on embedded defaults', () => {
     expect(output).toContain(`hop listening on http://localhost:${started.port}`);
     expect(output).toContain(`port ${holder.port} is in use by another program`);
     expect(output).not.toContain(state.password);
+    // The key is announced once on stderr, never through the log stream (which /logs serves).
+    expect(await new Response(started.hop.stderr).text()).toContain(adminKey);
+    expect(output).not.toContain(adminKey);
   }, 180_000);
 
   it('completes a data directory whose first start stopped before the hop database existed', async () => {
@@ -169,7 +179,7 @@ describe('bun run start on embedded defaults', () => {
 
     const again = await startHop(ROOT, env);
     expect(again.healthy).toBe(true);
-    expect((await fetch(`http://127.0.0.1:${again.port}/urls?per_page=1`)).headers.get('x-total-count')).toBe('2000');
+    expect((await fetch(`http://127.0.0.1:${again.port}/urls?per_page=1`, withKey(adminKeyOf(dataDir)))).headers.get('x-total-count')).toBe('2000');
     again.hop.kill('SIGINT');
     expect(await again.hop.exited).toBe(0);
     expect(processesMentioning(state.cluster)).toEqual([]);
@@ -293,7 +303,11 @@ describe.skipIf(userInfo().uid !== 0)('as root in a directory the postgres user 
       expect(started.healthy).toBe(true);
       cluster = stateOf(dataDir).cluster;
       expect(cluster.startsWith(parent)).toBe(false);
-      const created = await fetch(`http://127.0.0.1:${started.port}/shorten`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"url":"https://example.com/private"}' });
+      const created = await fetch(`http://127.0.0.1:${started.port}/shorten`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKeyOf(dataDir)}` },
+        body: '{"url":"https://example.com/private"}',
+      });
       expect(created.status).toBe(201);
       started.hop.kill('SIGINT');
       expect(await started.hop.exited).toBe(0);

@@ -103,7 +103,7 @@ describe('operations endpoints', () => {
   it('/ready reports Postgres and Redis up', async () => {
     const response = await hop.request('/ready');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ready', postgres: 'up', redis: 'up' });
+    expect(await response.json()).toEqual({ status: 'ready', postgres: 'up', redis: 'up', auth: 'open' });
   });
 
   it('/docs serves the OpenAPI document generated from the route schemas', async () => {

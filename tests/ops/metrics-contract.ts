@@ -20,6 +20,7 @@ const COUNTERS_AND_GAUGES = [
   'hop_click_retention_dropped_rows_total',
   'hop_rollup_lag_seconds',
   'hop_clicks_folded_total',
+  'hop_auth_requests_total',
   // prom-client process defaults
   'process_resident_memory_bytes',
   'process_cpu_seconds_total',

@@ -24,6 +24,7 @@ import { REPO_ROOT } from './render.ts';
 import { anyFailed, assert, describeStats, note, section, step, summary } from './report.ts';
 import {
   ADMIN_TOKEN,
+  API_KEY,
   chaos,
   createDatabase,
   edge,
@@ -63,7 +64,7 @@ async function trafficSteps(stack: Stack, codes: string[]): Promise<void> {
       const original = `https://example.com/drill/${i}?run=${hex(4)}`;
       const res = await request(`${base}/shorten`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
         body: JSON.stringify({ url: original }),
       });
       assert(res.status === 201, `POST /shorten answered ${res.status}: ${res.text.slice(0, 200)}`);
@@ -75,6 +76,16 @@ async function trafficSteps(stack: Stack, codes: string[]): Promise<void> {
       assert(hop.headers.get('location') === original, `Location ${hop.headers.get('location')} is not ${original}`);
     }
     return `${codes.length} links`;
+  });
+
+  await step('the management API needs a key through nginx: 401 JSON with WWW-Authenticate, nothing created', async () => {
+    const res = await request(`${base}/shorten`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://example.com/anonymous' }) });
+    assert(res.status === 401, `POST /shorten without a key answered ${res.status}: ${res.text.slice(0, 200)}`);
+    assert(res.headers.get('www-authenticate')?.startsWith('Bearer'), `WWW-Authenticate ${res.headers.get('www-authenticate')}`);
+    assert(typeof (res.json as { error?: unknown })?.error === 'string', `body ${res.text}`);
+    const ready = await request(`${base}/ready`);
+    assert((ready.json as { auth?: string })?.auth === 'keys', `/ready says auth ${ready.text}`);
+    return res.text.trim();
   });
 
   await step("a caller's X-Request-Id reaches the app (found in its /logs)", async () => {
@@ -102,7 +113,7 @@ async function trafficSteps(stack: Stack, codes: string[]): Promise<void> {
   await step('nginx answers 413 JSON for a body over 1 MiB', async () => {
     const res = await request(`${base}/shorten`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
       body: JSON.stringify({ url: `https://example.com/${'a'.repeat(1_100_000)}` }),
     });
     assert(res.status === 413, `status ${res.status}`);
@@ -114,7 +125,7 @@ async function trafficSteps(stack: Stack, codes: string[]): Promise<void> {
   await step('nginx answers 429 JSON when writes exceed the rate limit; reads are not limited', async () => {
     // An empty object is a validation error in the app: nothing is created by this burst.
     const burst = await Promise.all(Array.from({ length: 80 }, () =>
-      request(`${base}/shorten`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })));
+      request(`${base}/shorten`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: '{}' })));
     const limited = burst.filter((r) => r.status === 429);
     assert(limited.length > 0, `no 429 in a burst of 80 writes: ${[...new Set(burst.map((r) => r.status))].join(', ')}`);
     assert(limited.every((r) => r.headers.get('content-type')?.startsWith('application/json')), 'a 429 without a JSON content type');

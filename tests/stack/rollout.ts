@@ -16,7 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Supervisor } from './processes.ts';
 import { freePort, REPO_ROOT } from './render.ts';
 import { assert, describeStats, note, section, step } from './report.ts';
-import { databaseUrl, edge, hex, newReplica, renderUpstreams, replicaUrl, type Stack } from './stack.ts';
+import { API_KEY, databaseUrl, edge, hex, newReplica, renderUpstreams, replicaUrl, type Stack } from './stack.ts';
 import { Load, request, waitFor } from './traffic.ts';
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
@@ -76,7 +76,7 @@ export async function rolloutSteps(stack: Stack): Promise<void> {
     for (let i = 0; i < 6; i++) {
       const res = await request(`${base}/shorten`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
         body: JSON.stringify({ url: `https://example.com/rollout/${i}?run=${hex(4)}` }),
       });
       assert(res.status === 201, `POST /shorten answered ${res.status}: ${res.text.slice(0, 200)}`);

@@ -3,6 +3,7 @@
 // startStack() brings it up in dependency order; teardown() stops exactly what was started.
 
 import { SQL } from 'bun';
+import { generateKey } from '../../src/auth/key-format.ts';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnLogged, stopAll, stopProcess, Supervisor, type Started } from './processes.ts';
@@ -26,6 +27,8 @@ export const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uin
 // The app refuses tokens shorter than 16 characters.
 export const CHAOS_TOKEN = `drill-chaos-${hex(12)}`;
 export const ADMIN_TOKEN = `drill-admin-${hex(12)}`;
+// The replicas run hop's default AUTH_MODE=keys with this first admin key, the way compose seeds it.
+export const API_KEY = generateKey().key;
 
 export interface Stack {
   dir: string;
@@ -164,6 +167,7 @@ export function newReplica(stack: Stack, name: string, port: number, databaseUrl
       BASE_URL: `http://127.0.0.1:${stack.ports.nginx}`,
       CHAOS_TOKEN,
       ADMIN_TOKEN,
+      HOP_INITIAL_ADMIN_KEY: API_KEY,
       LOG_LEVEL: 'info',
       SEED: 'false',
       ...env,

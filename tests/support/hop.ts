@@ -1,6 +1,7 @@
 // Starts a real hop (real Postgres, real Redis) listening on a free port, the way main.ts wires it.
 import { createApp, type App } from '../../src/app.ts';
 import { serve } from '../../src/server.ts';
+import { KeyResolver, type KeyResolverOptions } from '../../src/auth/key-resolver.ts';
 import { LinkCache } from '../../src/cache/link-cache.ts';
 import { openRedis, type RedisPair } from '../../src/cache/redis.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -23,13 +24,15 @@ export interface RunningHop {
   clicks: ClickRecorder;
   /** Folds queued clicks into the rollups every ROLLUP_INTERVAL_MS; `drain()` folds everything now. */
   rollups: RollupFolder;
+  keys: KeyResolver;
   redis: RedisPair | null;
   /** null when the env says METRICS_ENABLED=false. */
   metrics: Metrics | null;
   /** What GET /logs serves; lines are written here only (not to stdout) unless `logToStdout`. */
   logRing: LogRing;
   request(path: string, init?: RequestInit): Promise<Response>;
-  json<T = any>(path: string, body?: unknown, method?: string): Promise<{ status: number; body: T; headers: Headers }>;
+  /** A JSON request, with `key` (default: the options' apiKey) as its bearer key. */
+  json<T = any>(path: string, body?: unknown, method?: string, key?: string): Promise<{ status: number; body: T; headers: Headers }>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +44,9 @@ export interface HopOptions {
   requestExit?: (code: number) => void;
   /** Also print log lines (at LOG_LEVEL, silent by default) to stdout. */
   logToStdout?: boolean;
+  /** Sent as the bearer key by `json()` unless a call names its own. */
+  apiKey?: string;
+  keyResolver?: KeyResolverOptions;
 }
 
 export async function startHop(db: Database, options: HopOptions = {}): Promise<RunningHop> {
@@ -53,6 +59,8 @@ export async function startHop(db: Database, options: HopOptions = {}): Promise<
     CLICK_FLUSH_INTERVAL_MS: '20',
     // Suites hammer writes from one address; the limiter has its own test.
     WRITE_RATE_LIMIT: '0',
+    // The hackathon contract suites run in open mode unchanged; keys-mode suites ask for keys.
+    AUTH_MODE: 'open',
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     ...options.env,
   });
@@ -67,16 +75,20 @@ export async function startHop(db: Database, options: HopOptions = {}): Promise<
   const rollups = new RollupFolder(db, config.stats.rollupIntervalMs, foldObserver(metrics, logger));
   rollups.start();
   const consoleAssets = await ConsoleAssets.load(config.consoleDir);
-  const app = createApp({ config, db, redis: redis?.client ?? null, cache, clicks, logger, metrics, logRing, requestExit: options.requestExit, consoleAssets });
+  const keys = new KeyResolver(db, redis?.client ?? null, redis?.subscriber ?? null, options.keyResolver);
+  const app = createApp({ config, db, redis: redis?.client ?? null, cache, clicks, keys, logger, metrics, logRing, requestExit: options.requestExit, consoleAssets });
   const server = serve(app, { port: 0, hostname: '127.0.0.1' });
   const url = `http://127.0.0.1:${server.port}`;
   const request = (path: string, init?: RequestInit) => fetch(url + path, { redirect: 'manual', ...init });
   return {
-    url, app, config, cache, clicks, rollups, redis, metrics, logRing, request,
-    async json(path, body, method = body === undefined ? 'GET' : 'POST') {
+    url, app, config, cache, clicks, rollups, keys, redis, metrics, logRing, request,
+    async json(path, body, method = body === undefined ? 'GET' : 'POST', key = options.apiKey) {
       const response = await request(path, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+        },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await response.text();
@@ -86,6 +98,7 @@ export async function startHop(db: Database, options: HopOptions = {}): Promise<
       await server.stop(true);
       await clicks.stop().catch(() => {});
       await rollups.stop();
+      await keys.close();
       cache.close();
       metrics?.close();
       await redis?.close();

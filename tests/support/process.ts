@@ -15,7 +15,8 @@ export async function spawnHop(databaseUrl: string, env: Record<string, string> 
   const port = freePort();
   const child = Bun.spawn(['bun', 'run', 'src/main.ts'], {
     cwd: path.resolve(import.meta.dir, '../..'),
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, REDIS_URL, LOG_LEVEL: 'warn', SEED: 'false', ...env },
+    // The contract suites run in AUTH_MODE=open, as with startHop (tests/support/hop.ts).
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, REDIS_URL, LOG_LEVEL: 'warn', SEED: 'false', AUTH_MODE: 'open', ...env },
     stdout,
     stderr: 'inherit',
   });

@@ -1,0 +1,109 @@
+// Turns a presented API key into an actor without touching Postgres on every request: resolved
+// keys are cached in-process by hash (bounded, short TTL), revocations arrive over Redis pub/sub
+// (see src/cache/keys.ts), and last-used times are written in batches, never a write per request.
+import { eq, sql } from 'drizzle-orm';
+import type Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import type { Database } from '../../db/client.ts';
+import { apiKeys } from '../../db/schema.ts';
+import { toIso } from '../../db/timestamps.ts';
+import { KEY_REVOCATION_CHANNEL } from '../cache/keys.ts';
+import type { Actor } from './actor.ts';
+import { parseKey, sameHash } from './key-format.ts';
+
+export type Resolution =
+  | { ok: true; actor: Actor; publicId: string }
+  | { ok: false; reason: 'invalid' | 'revoked' | 'expired' };
+
+interface Known {
+  id: number;
+  publicId: string;
+  actor: Actor;
+  /** Epoch ms, or null for a key that does not expire. */
+  expiresAt: number | null;
+  revoked: boolean;
+}
+const UNKNOWN = 'unknown' as const;
+
+export interface KeyResolverOptions {
+  maxEntries?: number;
+  /** Bounds how long a replica that missed a revocation (Redis down) may accept the key. */
+  ttlMs?: number;
+  lastUsedFlushMs?: number;
+}
+
+export class KeyResolver {
+  private readonly cache: LRUCache<string, Known | typeof UNKNOWN>;
+  private lastUsed = new Map<number, number>();
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly redis: Redis | null = null,
+    subscriber: Redis | null = null,
+    { maxEntries = 10_000, ttlMs = 30_000, lastUsedFlushMs = 10_000 }: KeyResolverOptions = {},
+  ) {
+    this.cache = new LRUCache({ max: maxEntries, ttl: ttlMs });
+    if (subscriber) {
+      subscriber.on('message', (channel: string) => {
+        if (channel === KEY_REVOCATION_CHANNEL) this.cache.clear();
+      });
+      subscriber.on('ready', () => this.cache.clear());
+      void subscriber.subscribe(KEY_REVOCATION_CHANNEL).catch(() => {});
+    }
+    this.timer = setInterval(() => void this.flushLastUsed().catch(() => {}), lastUsedFlushMs);
+    this.timer.unref?.();
+  }
+
+  async resolve(presented: string): Promise<Resolution> {
+    const parsed = parseKey(presented);
+    if (!parsed) return { ok: false, reason: 'invalid' };
+    let known = this.cache.get(parsed.hash);
+    if (known === undefined) {
+      known = await this.load(parsed.publicId, parsed.hash);
+      this.cache.set(parsed.hash, known);
+    }
+    if (known === UNKNOWN) return { ok: false, reason: 'invalid' };
+    if (known.revoked) return { ok: false, reason: 'revoked' };
+    if (known.expiresAt !== null && known.expiresAt <= Date.now()) return { ok: false, reason: 'expired' };
+    this.lastUsed.set(known.id, Date.now());
+    return { ok: true, actor: known.actor, publicId: known.publicId };
+  }
+
+  /** After a revocation commits: every replica (this one included) forgets its resolved keys. */
+  async revoked(): Promise<void> {
+    this.cache.clear();
+    await this.redis?.publish(KEY_REVOCATION_CHANNEL, 'revoked').catch(() => {});
+  }
+
+  /** Writes the last-used times gathered since the previous flush, one statement for all keys. */
+  async flushLastUsed(): Promise<void> {
+    if (this.lastUsed.size === 0) return;
+    const batch = this.lastUsed;
+    this.lastUsed = new Map();
+    await this.db.execute(sql`
+      update api_keys k set last_used_at = to_timestamp(u.at / 1000.0)
+      from unnest(${sql.param([...batch.keys()])}::int[], ${sql.param([...batch.values()])}::float8[]) as u(id, at)
+      where k.id = u.id and (k.last_used_at is null or k.last_used_at < to_timestamp(u.at / 1000.0))`);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flushLastUsed().catch(() => {});
+  }
+
+  private async load(publicId: string, hash: string): Promise<Known | typeof UNKNOWN> {
+    const [row] = await this.db.select().from(apiKeys).where(eq(apiKeys.publicId, publicId));
+    if (!row || !sameHash(row.secretHash, hash)) return UNKNOWN;
+    const actor: Actor = row.role === 'admin'
+      ? { kind: 'admin', keyId: row.id }
+      : { kind: 'user', userId: row.userId!, keyId: row.id };
+    return {
+      id: row.id,
+      publicId: row.publicId,
+      actor,
+      expiresAt: row.expiresAt ? Date.parse(toIso(row.expiresAt)) : null,
+      revoked: row.revokedAt !== null,
+    };
+  }
+}
