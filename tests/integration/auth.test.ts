@@ -296,7 +296,7 @@ describe('AUTH_MODE=keys: guards', () => {
       await guarded.stop();
       await db2.drop();
     }
-  });
+  }, 60_000);
 
   it('limits writes per key, not per address', async () => {
     const db2 = await freshDatabase('auth_writes');
@@ -312,7 +312,7 @@ describe('AUTH_MODE=keys: guards', () => {
       await limited.stop();
       await db2.drop();
     }
-  });
+  }, 60_000);
 
   it('keeps anonymous POST /shorten off unless ANONYMOUS_SHORTEN, and then the link has no owner', async () => {
     expect((await hop.json('/shorten', { url: 'https://example.com/anon' })).status).toBe(401);
@@ -329,7 +329,7 @@ describe('AUTH_MODE=keys: guards', () => {
       await anon.stop();
       await db2.drop();
     }
-  });
+  }, 60_000);
 
   it('refuses a key revoked through one replica on another within a second', async () => {
     const other = await startHop(database.db, { env: { AUTH_MODE: 'keys' } });
@@ -348,7 +348,7 @@ describe('AUTH_MODE=keys: guards', () => {
     } finally {
       await other.stop();
     }
-  });
+  }, 60_000);
 });
 
 describe('AUTH_MODE=open', () => {
@@ -363,5 +363,5 @@ describe('AUTH_MODE=open', () => {
       await open.stop();
       await db2.drop();
     }
-  });
+  }, 60_000);
 });
