@@ -20,6 +20,7 @@ export const EXAMPLES: Record<string, Example> = {
   'POST /shorten': { order: 13, status: 201, body: { url: 'https://example.com/shortened' } },
   'POST /events': { order: 14, status: 201, body: { event_type: 'note', url_id: 1, user_id: 1, details: { via: 'docs' } } },
   'POST /banned-hosts': { order: 15, status: 201, body: { host: 'spam.example', reason: 'spam' } },
+  'POST /keys': { order: 15, status: 201, body: { role: 'user', user_id: 1, name: 'ada laptop' } },
   'POST /urls/{id}/ban': { order: 16, status: 200, params: { id: 2 }, body: { reason: 'phishing report' } },
 
   'GET /health': { order: 20, status: 200 },
@@ -36,6 +37,8 @@ export const EXAMPLES: Record<string, Example> = {
   'GET /urls/{id}/stats/{dimension}': { order: 20, status: 200, params: { id: 1, dimension: 'browsers' }, query: { period: '30d', limit: 5 } },
   'GET /stats': { order: 20, status: 200, query: { period: '24h', bots: 'include' } },
   'GET /stats/top-links': { order: 20, status: 200, query: { period: '30d', limit: 5 } },
+  'GET /keys': { order: 20, status: 200 },
+  'GET /keys/{id}': { order: 20, status: 200, params: { id: 1 } },
   'GET /banned-hosts': { order: 20, status: 200 },
   'GET /banned-hosts/{host}': { order: 20, status: 200, params: { host: 'spam.example' } },
   'GET /events': { order: 20, status: 200, query: { url_id: 1 } },
@@ -48,6 +51,7 @@ export const EXAMPLES: Record<string, Example> = {
 
   'DELETE /urls/{id}/ban': { order: 40, status: 200, params: { id: 2 } },
   'DELETE /banned-hosts/{host}': { order: 40, status: 204, params: { host: 'spam.example' } },
+  'DELETE /keys/{id}': { order: 40, status: 204, params: { id: 1 } },
   'DELETE /events/{id}': { order: 40, status: 204, params: { id: 1 } },
   'DELETE /urls/{id}': { order: 41, status: 204, params: { id: 2 } },
   'DELETE /users/{id}': { order: 42, status: 204, params: { id: 1 } },
