@@ -57,39 +57,39 @@ describe('broken manifests are caught by the object validation', () => {
   test('a PodDisruptionBudget that blocks every eviction', async () => {
     const problems = await validateRenders([parseRendered(template(CHART_DIR, join(FIXTURES, 'pdb-blocks-evictions.yaml')).stdout)]);
     expect(problems.join('\n')).toMatch(/PodDisruptionBudget\/hop allows no eviction with 2 replica\(s\)/);
-  }, 60_000);
+  }, 240_000);
 
   test('a misspelled probe field', async () => {
     const chart = mutatedChart('probe-typo', 'deployment.yaml', 'periodSeconds: {{ .Values.probes.readinessPeriodSeconds }}', 'periodSecond: {{ .Values.probes.readinessPeriodSeconds }}');
     expect((await problemsOf(chart)).join('\n')).toMatch(/Deployment\/hop .*'"periodSecond"' does not exist in type 'IProbe'/);
-  }, 60_000);
+  }, 240_000);
 
   test('a field of the wrong type', async () => {
     const chart = mutatedChart('wrong-type', 'deployment.yaml', 'automountServiceAccountToken: false', 'automountServiceAccountToken: "no"');
     const problems = (await problemsOf(chart)).join('\n');
     expect(problems).toMatch(/automountServiceAccountToken must be boolean/);
     expect(problems).toMatch(/Type 'string' is not assignable to type 'boolean/);
-  }, 60_000);
+  }, 240_000);
 
   test('a misspelled field in a CloudNativePG Cluster (strict CRD schema)', async () => {
     const chart = mutatedChart('cnpg-typo', 'cnpg.yaml', 'primaryUpdateStrategy: unsupervised', 'primaryUpdateStrategy: unsupervised\n  enableSuperuserAcess: true');
     expect((await problemsOf(chart)).join('\n')).toMatch(/Cluster\/hop-db .*must NOT have additional properties 'enableSuperuserAcess'/);
-  }, 60_000);
+  }, 240_000);
 
   test('a misspelled field in a CRD-backed object (HTTPRoute)', async () => {
     const chart = mutatedChart('route-typo', 'httproute.yaml', 'parentRefs:', 'parentRef:');
     expect((await problemsOf(chart)).join('\n')).toMatch(/HTTPRoute\/hop .*parentRef/);
-  }, 60_000);
+  }, 240_000);
 
   test('the public route forwarding /metrics to hop', async () => {
     const chart = mutatedChart('route-open', 'httproute.yaml', 'replaceFullPath: /.not-public', 'replaceFullPath: /metrics');
     const edited = join(chart, 'templates', 'httproute.yaml');
     writeFileSync(edited, readFileSync(edited, 'utf8').replace(/      filters:\n(?:        .*\n)+?      backendRefs:/, '      backendRefs:'));
     expect((await problemsOf(chart)).join('\n')).toMatch(/HTTPRoute\/hop forwards \/metrics to hop/);
-  }, 60_000);
+  }, 240_000);
 
   test('a ServiceMonitor that loses the job label the rules match', async () => {
     const chart = mutatedChart('job-label', 'servicemonitor.yaml', 'replacement: hop', 'replacement: hop-web');
     expect((await problemsOf(chart)).join('\n')).toMatch(/does not set job="hop"/);
-  }, 60_000);
+  }, 240_000);
 });
