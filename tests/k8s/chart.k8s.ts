@@ -143,8 +143,8 @@ describe('the chart', () => {
   test('every environment variable the chart gives hop is one src/config.ts reads', () => {
     const config = readFileSync(join(REPO_ROOT, 'src', 'config.ts'), 'utf8');
     const known = new Set([...config.matchAll(/'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]!));
-    // Read by Bun itself, not by hop; and the access-control variables issue 11 adds to config.ts.
-    for (const name of ['BUN_RUNTIME_TRANSPILER_CACHE_PATH', 'AUTH_MODE', 'HOP_INITIAL_ADMIN_KEY']) known.add(name);
+    // Read by Bun itself, not by hop.
+    known.add('BUN_RUNTIME_TRANSPILER_CACHE_PATH');
     const unknown = new Set<string>();
     for (const file of valuesFiles) {
       const deployment = objectsOf(file, 'Deployment').find((d) => d.metadata.name === 'hop')!;
