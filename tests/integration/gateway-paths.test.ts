@@ -15,11 +15,11 @@ let hop: RunningHop;
 beforeAll(async () => {
   database = await freshDatabase('gateway_paths');
   hop = await startHop(database.db, { env: { ADMIN_TOKEN: 'gateway-admin-token-0123', CHAOS_TOKEN: 'gateway-chaos-token-0123' } });
-});
+}, 30_000);
 afterAll(async () => {
   await hop.stop();
   await database.drop();
-});
+}, 30_000);
 
 describe("the chart's rewrite target for operations paths", () => {
   it('is a path the route rewrites to', () => {

@@ -10,8 +10,8 @@ import { freePort } from '../support/services.ts';
 let database: TestDatabase;
 beforeAll(async () => {
   database = await freshDatabase('migration_url', { migrate: false });
-});
-afterAll(() => database.drop());
+}, 30_000);
+afterAll(() => database.drop(), 30_000);
 
 const tables = async () => (await database.db.execute<{ n: number }>(sql`select count(*)::int as n from pg_tables where schemaname = 'public'`))[0]!.n;
 
