@@ -1,6 +1,9 @@
 // The console in a real browser against a real hop: create a link, follow it, edit, deactivate
 // (the redirect then 404s), find it in the list, delete it; every page passes axe-core.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { readFile } from 'node:fs/promises';
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
 import { builtConsole, openBrowser, screenshot, seriousA11yProblems, startTarget, type Browser } from './browser.ts';
@@ -47,6 +50,14 @@ describe('links in the console', () => {
     expect(await page.getByTestId('short-url').textContent()).toBe(`${hop.url}/spring-launch`);
     expect(await seriousA11yProblems(page)).toEqual([]);
     await screenshot(page, 'link');
+  });
+
+  it('downloads the link\'s QR code, which a reader decodes to the short URL', async () => {
+    const { page } = browser;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'QR code (PNG)' }).click()]);
+    expect(download.suggestedFilename()).toBe('hop-spring-launch.png');
+    const image = PNG.sync.read(await readFile((await download.path())!));
+    expect(jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data).toBe(`${hop.config.baseUrl}/spring-launch`);
   });
 
   it('shows the API\'s own words when a create is refused', async () => {

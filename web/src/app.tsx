@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { HopClient } from './api/client.ts';
 import { BannedHostsPage } from './pages/BannedHostsPage.tsx';
+import { KeysPage } from './pages/KeysPage.tsx';
 import { LinkPage } from './pages/LinkPage.tsx';
 import { LinksPage } from './pages/LinksPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
@@ -16,6 +17,7 @@ type AuthMode = 'open' | 'keys';
 const SECTIONS = [
   { href: '/app', label: 'Links' },
   { href: '/app/users', label: 'Users' },
+  { href: '/app/keys', label: 'API keys' },
   { href: '/app/banned-hosts', label: 'Banned hosts' },
 ] as const;
 
@@ -23,6 +25,7 @@ function pageFor(path: string, client: HopClient) {
   const link = /^\/app\/links\/(\d+)$/.exec(path);
   if (link) return <LinkPage client={client} id={Number(link[1])} />;
   if (path === '/app/users') return <UsersPage client={client} />;
+  if (path === '/app/keys') return <KeysPage client={client} />;
   if (path === '/app/banned-hosts') return <BannedHostsPage client={client} />;
   return <LinksPage client={client} />;
 }

@@ -10,6 +10,10 @@ export const session = {
     this.clear();
     (remember ? localStorage : sessionStorage).setItem(KEY_NAME, key);
   },
+  /** The visible id of the key in use (hop_<public_id>_<secret>), to mark it in the key list. */
+  publicId(): string | null {
+    return /^hop_([^_]+)_/.exec(this.key() ?? '')?.[1] ?? null;
+  },
   clear(): void {
     sessionStorage.removeItem(KEY_NAME);
     localStorage.removeItem(KEY_NAME);

@@ -1,6 +1,6 @@
 // The one way the console talks to hop: every request goes through HopClient, which adds the key,
 // turns error bodies into ApiError (worded as the API words them) and reports a 401 once.
-import type { BannedHost, FieldProblem, Link, LinkPatch, LinkQuery, NewLink, Page, Readiness, TagCount, User } from './types.ts';
+import type { ApiKey, BannedHost, FieldProblem, Link, LinkPatch, LinkQuery, NewKey, NewLink, Page, Readiness, TagCount, User } from './types.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -94,6 +94,11 @@ export class HopClient {
     return this.json('DELETE', `/urls/${id}`);
   }
 
+  /** The link's QR code as an image file (PNG or SVG), for a download. */
+  async qr(id: number, format: 'png' | 'svg', size = 512): Promise<Blob> {
+    return (await this.send('GET', `/urls/${id}/qr`, { query: { format, size } })).blob();
+  }
+
   tags(): Promise<TagCount[]> {
     return this.json('GET', '/tags');
   }
@@ -108,6 +113,19 @@ export class HopClient {
 
   unbanHost(host: string): Promise<void> {
     return this.json('DELETE', `/banned-hosts/${encodeURIComponent(host)}`);
+  }
+
+  keys(page: number, perPage: number): Promise<Page<ApiKey>> {
+    return this.page<ApiKey>('/keys', { page, per_page: perPage });
+  }
+
+  /** The answer carries `key`, the secret itself, this once only. */
+  createKey(key: NewKey): Promise<ApiKey & { key: string }> {
+    return this.json('POST', '/keys', { body: key });
+  }
+
+  revokeKey(id: number): Promise<void> {
+    return this.json('DELETE', `/keys/${id}`);
   }
 
   users(page: number, perPage: number): Promise<Page<User>> {

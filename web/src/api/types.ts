@@ -84,3 +84,25 @@ export interface Page<T> {
   rows: T[];
   total: number;
 }
+
+export type Role = 'admin' | 'user';
+
+export interface ApiKey {
+  id: number;
+  /** The visible id inside the key: hop_<public_id>_… */
+  public_id: string;
+  name: string;
+  role: Role;
+  user_id: number | null;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface NewKey {
+  role: Role;
+  user_id?: number | null;
+  name?: string;
+  expires_at?: string | null;
+}

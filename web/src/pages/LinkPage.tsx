@@ -5,6 +5,7 @@ import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { LinkForm } from '../components/LinkForm.tsx';
+import { QrDownload } from '../components/QrDownload.tsx';
 import { StatusBadge } from '../components/LinkTable.tsx';
 import { asApiError, useLoad } from '../hooks.ts';
 import { linkStatus, shortUrlOf } from '../links.ts';
@@ -64,6 +65,7 @@ export function LinkPage({ client, id }: { client: HopClient; id: number }) {
         {link.is_active
           ? <button type="button" onClick={() => act(() => client.updateLink(id, { is_active: false }), 'Link deactivated: it now answers 404.')}>Deactivate</button>
           : <button type="button" onClick={() => act(() => client.updateLink(id, { is_active: true }), 'Link activated.')}>Activate</button>}
+        <QrDownload client={client} id={id} code={link.short_code} onError={setActionError} />
         <ConfirmButton label="Delete" confirmLabel="Delete link"
           question={<>Delete <strong>/{link.short_code}</strong>? Its short URL stops working; this cannot be undone.</>}
           onConfirm={() => act(async () => { await client.deleteLink(id); navigate('/app'); }, 'Link deleted.')} />
