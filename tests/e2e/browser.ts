@@ -35,6 +35,8 @@ export async function openBrowser(viewport = { width: 1280, height: 860 }): Prom
     args: ARGS,
     viewport,
     timezoneId: 'UTC',
+    // A person's browser, not "HeadlessChrome" (which hop rightly counts as a bot).
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
     locale: 'en-GB',
   });
   // Fail in seconds, not Playwright's 30: the suite's own timeout stays the outer bound.

@@ -67,11 +67,40 @@ describe('links in the console', () => {
     await expect(page.getByRole('alert').textContent()).resolves.toContain('short_code already taken');
   });
 
-  it('follows the short link in the browser to its target', async () => {
+  it('follows the short link in the browser to its target, and the click shows in the link\'s chart', async () => {
     const { page } = browser;
     await page.goto(`${hop.url}/spring-launch`);
     expect(page.url()).toBe(`${target.url}/landing`);
     expect(await page.getByRole('heading').textContent()).toBe('landed on /landing');
+
+    // Stats lag a click by the buffer flush plus one rollup fold: look again until it is counted.
+    await page.goto(`${hop.url}/app`);
+    await page.getByRole('link', { name: '/spring-launch' }).click();
+    const total = page.getByTestId('total-clicks');
+    const deadline = Date.now() + 20_000;
+    while ((await total.textContent()) !== '1' && Date.now() < deadline) {
+      await Bun.sleep(500);
+      await page.reload();
+      await total.waitFor();
+    }
+    expect(await total.textContent()).toBe('1');
+    // The bot toggle: this click was a person's, so bots alone count none.
+    await page.getByLabel('Bots').selectOption('only');
+    await page.getByRole('img', { name: /Clicks over time: 0 clicks/ }).waitFor();
+    await page.getByLabel('Bots').selectOption('exclude');
+    const chart = page.getByRole('img', { name: /Clicks over time: 1 clicks/ });
+    await chart.locator('canvas').waitFor();
+    await page.getByText('Show the numbers').click();
+    expect(await page.getByRole('figure').getByRole('cell', { name: '1', exact: true }).count()).toBe(1);
+    await page.getByRole('region', { name: 'Referrers' }).getByRole('cell', { name: '(direct)' }).waitFor();
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await screenshot(page, 'link-stats');
+
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.getByRole('table').getByRole('link', { name: '/spring-launch' }).waitFor();
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await screenshot(page, 'overview');
   });
 
   it('edits the link, and the redirect follows the edit', async () => {

@@ -3,9 +3,9 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { HopClient } from './api/client.ts';
 import { BannedHostsPage } from './pages/BannedHostsPage.tsx';
-import { KeysPage } from './pages/KeysPage.tsx';
 import { LinkPage } from './pages/LinkPage.tsx';
 import { LinksPage } from './pages/LinksPage.tsx';
+import { OverviewPage } from './pages/OverviewPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
 import { RouteLink, usePath } from './router.tsx';
@@ -16,16 +16,16 @@ type AuthMode = 'open' | 'keys';
 // Admin sections are listed for everyone: the API answers a user key's visit with its own 403 text.
 const SECTIONS = [
   { href: '/app', label: 'Links' },
+  { href: '/app/overview', label: 'Overview' },
   { href: '/app/users', label: 'Users' },
-  { href: '/app/keys', label: 'API keys' },
   { href: '/app/banned-hosts', label: 'Banned hosts' },
 ] as const;
 
 function pageFor(path: string, client: HopClient) {
   const link = /^\/app\/links\/(\d+)$/.exec(path);
   if (link) return <LinkPage client={client} id={Number(link[1])} />;
+  if (path === '/app/overview') return <OverviewPage client={client} />;
   if (path === '/app/users') return <UsersPage client={client} />;
-  if (path === '/app/keys') return <KeysPage client={client} />;
   if (path === '/app/banned-hosts') return <BannedHostsPage client={client} />;
   return <LinksPage client={client} />;
 }

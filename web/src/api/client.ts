@@ -1,6 +1,7 @@
 // The one way the console talks to hop: every request goes through HopClient, which adds the key,
 // turns error bodies into ApiError (worded as the API words them) and reports a 401 once.
-import type { ApiKey, BannedHost, FieldProblem, Link, LinkPatch, LinkQuery, NewKey, NewLink, Page, Readiness, TagCount, User } from './types.ts';
+import { rangeQuery, toBreakdown, toStats, type BreakdownAnswer, type Dimension, type Stats, type StatsAnswer, type TopLinksAnswer } from './stats.ts';
+import type { ApiKey, BannedHost, FieldProblem, Link, LinkPatch, LinkQuery, NewKey, NewLink, Page, Readiness, StatsRange, TagCount, User } from './types.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -97,6 +98,22 @@ export class HopClient {
   /** The link's QR code as an image file (PNG or SVG), for a download. */
   async qr(id: number, format: 'png' | 'svg', size = 512): Promise<Blob> {
     return (await this.send('GET', `/urls/${id}/qr`, { query: { format, size } })).blob();
+  }
+
+  async linkStats(id: number, range: StatsRange): Promise<Stats> {
+    return toStats(await this.json<StatsAnswer>('GET', `/urls/${id}/stats`, { query: rangeQuery(range) }), range.bots);
+  }
+
+  async linkBreakdown(id: number, dimension: Dimension, range: StatsRange) {
+    return toBreakdown(await this.json<BreakdownAnswer>('GET', `/urls/${id}/stats/${dimension}`, { query: rangeQuery(range) }));
+  }
+
+  async overview(range: StatsRange): Promise<Stats> {
+    return toStats(await this.json<StatsAnswer>('GET', '/stats', { query: rangeQuery(range) }), range.bots);
+  }
+
+  async topLinks(range: StatsRange, limit = 10): Promise<TopLinksAnswer['links']> {
+    return (await this.json<TopLinksAnswer>('GET', '/stats/top-links', { query: { ...rangeQuery(range), limit } })).links;
   }
 
   tags(): Promise<TagCount[]> {

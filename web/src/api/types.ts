@@ -106,3 +106,13 @@ export interface NewKey {
   name?: string;
   expires_at?: string | null;
 }
+
+/** What a stats view asks for; turned into from/to or period, tz and bots by the client. */
+export interface StatsRange {
+  period: '24h' | '7d' | '30d' | '90d' | '1y' | 'all' | 'custom';
+  /** Dates (YYYY-MM-DD) in `tz`, for a custom range; `to` is the last day counted. */
+  from?: string;
+  to?: string;
+  tz: string;
+  bots: 'exclude' | 'include' | 'only';
+}

@@ -5,6 +5,7 @@ import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { LinkForm } from '../components/LinkForm.tsx';
+import { LinkStats } from '../components/LinkStats.tsx';
 import { QrDownload } from '../components/QrDownload.tsx';
 import { StatusBadge } from '../components/LinkTable.tsx';
 import { asApiError, useLoad } from '../hooks.ts';
@@ -70,6 +71,7 @@ export function LinkPage({ client, id }: { client: HopClient; id: number }) {
           question={<>Delete <strong>/{link.short_code}</strong>? Its short URL stops working; this cannot be undone.</>}
           onConfirm={() => act(async () => { await client.deleteLink(id); navigate('/app'); }, 'Link deleted.')} />
       </div>
+      <LinkStats client={client} id={id} />
       <section aria-labelledby="edit-heading" class="panel">
         <h2 id="edit-heading">Edit</h2>
         <LinkForm key={link.updated_at} link={link} submitLabel="Save changes"
