@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { HopClient } from './api/client.ts';
 import { BannedHostsPage } from './pages/BannedHostsPage.tsx';
+import { KeysPage } from './pages/KeysPage.tsx';
 import { LinkPage } from './pages/LinkPage.tsx';
 import { LinksPage } from './pages/LinksPage.tsx';
 import { OverviewPage } from './pages/OverviewPage.tsx';
@@ -18,6 +19,7 @@ const SECTIONS = [
   { href: '/app', label: 'Links' },
   { href: '/app/overview', label: 'Overview' },
   { href: '/app/users', label: 'Users' },
+  { href: '/app/keys', label: 'API keys' },
   { href: '/app/banned-hosts', label: 'Banned hosts' },
 ] as const;
 
@@ -26,6 +28,7 @@ function pageFor(path: string, client: HopClient) {
   if (link) return <LinkPage client={client} id={Number(link[1])} />;
   if (path === '/app/overview') return <OverviewPage client={client} />;
   if (path === '/app/users') return <UsersPage client={client} />;
+  if (path === '/app/keys') return <KeysPage client={client} />;
   if (path === '/app/banned-hosts') return <BannedHostsPage client={client} />;
   return <LinksPage client={client} />;
 }

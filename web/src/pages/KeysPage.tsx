@@ -78,7 +78,7 @@ export function KeysPage({ client }: { client: HopClient }) {
                 const state = keyState(key);
                 return (
                   <tr key={key.id}>
-                    <td data-label="Name">{key.name}{key.public_id === mine && <span class="tag">this session</span>}</td>
+                    <td data-label="Name">{key.name}{key.public_id === mine && <> <span class="tag">this session</span></>}</td>
                     <td data-label="Key id"><code>hop_{key.public_id}_…</code></td>
                     <td data-label="Role">{key.role}{key.user_id !== null && ` (user ${key.user_id})`}</td>
                     <td data-label="State">{state}{key.expires_at && state === 'active' && <div class="muted">until {new Date(key.expires_at).toLocaleString()}</div>}</td>
