@@ -28,6 +28,11 @@ describe('admin pages on a phone-sized screen', () => {
     const { page } = browser;
     await page.goto(`${hop.url}/app/users`);
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    // The first Tab from the top reaches "Skip to content", which lands on the main content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(page.url()).toEndWith('#main');
     await page.getByLabel('Username', { exact: true }).fill('ada');
     await page.getByLabel('Email', { exact: true }).fill('ada@example.com');
     await page.getByRole('button', { name: 'Add user' }).click();
@@ -41,8 +46,16 @@ describe('admin pages on a phone-sized screen', () => {
     expect(await seriousA11yProblems(page)).toEqual([]);
     await screenshot(page, 'users-phone');
 
-    await page.getByRole('button', { name: 'Delete ada' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Delete user' }).click();
+    // By keyboard: the confirmation opens on Enter, Escape cancels it, Enter on its button confirms.
+    await page.getByRole('button', { name: 'Delete ada' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Delete ada' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete user' }).focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('status').getByText('User ada deleted.').waitFor();
     expect((await hop.json('/users')).body).toEqual([]);
   });

@@ -1,5 +1,6 @@
 // What the end-to-end suites share: Debian's Chromium driven by playwright-core (no downloaded
 // browser), the console built into a temp dir, axe-core checks and screenshots kept as CI artefacts.
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,9 +53,37 @@ export async function openBrowser(viewport = { width: 1280, height: 860 }): Prom
     cspViolations,
     async close() {
       await context.close();
+      await endProfileProcesses(profile);
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Processes running with this profile: Chromium's helpers can outlive its main process briefly. */
+function profileProcesses(profile: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(profile)) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Waits for this browser's processes to end, then ends any that are still there (ours alone). */
+async function endProfileProcesses(profile: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (profileProcesses(profile).length > 0 && Date.now() < deadline) await Bun.sleep(100);
+  for (const pid of profileProcesses(profile)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** The console built once per suite into a temp dir (hop serves it through CONSOLE_DIR). */

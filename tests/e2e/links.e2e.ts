@@ -84,6 +84,16 @@ describe('links in the console', () => {
       await total.waitFor();
     }
     expect(await total.textContent()).toBe('1');
+    // A custom range in another zone: today's local day in Tokyo holds the click too.
+    await page.getByLabel('Time zone').selectOption('Asia/Tokyo');
+    await page.getByLabel('Period').selectOption('custom');
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('From').fill(today);
+    await page.getByLabel('To (inclusive)').fill(tomorrow);
+    await page.getByRole('img', { name: /Clicks over time: 1 clicks in/ }).waitFor();
+    await page.getByLabel('Period').selectOption('7d');
+    await page.getByLabel('Time zone').selectOption('UTC');
     // The bot toggle: this click was a person's, so bots alone count none.
     await page.getByLabel('Bots').selectOption('only');
     await page.getByRole('img', { name: /Clicks over time: 0 clicks/ }).waitFor();

@@ -51,9 +51,13 @@ export function App() {
   useEffect(() => {
     client.ready().then((ready) => setAuth(ready.auth ?? 'open'), () => setAuth('keys'));
   }, [client]);
-  // A new page moves focus to its heading, so keyboard and screen-reader users start there.
+  // A page reached in place moves focus to its heading, so keyboard and screen-reader users start
+  // there; a fresh load leaves focus at the top, where Tab reaches "Skip to content" first.
+  const loaded = useRef(false);
   useEffect(() => {
-    main.current?.querySelector<HTMLElement>('h1')?.focus();
+    if (auth === null) return;
+    if (loaded.current) main.current?.querySelector<HTMLElement>('h1')?.focus();
+    loaded.current = true;
   }, [path, signedIn, auth]);
 
   if (auth === null) return <main id="main"><p>Loading…</p></main>;
