@@ -75,6 +75,9 @@ describe('admin pages on a phone-sized screen', () => {
 
     await page.goto(`${hop.url}/app/links/${link.id}`);
     await page.getByText('banned', { exact: true }).first().waitFor();
+    await page.getByTestId('total-clicks').waitFor();
+    expect(await seriousA11yProblems(page)).toEqual([]);
+    await screenshot(page, 'link-phone');
 
     await page.goto(`${hop.url}/app/banned-hosts`);
     await page.getByRole('button', { name: 'Unban phish.example' }).click();
