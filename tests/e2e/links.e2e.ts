@@ -52,6 +52,14 @@ describe('links in the console', () => {
     await screenshot(page, 'link');
   });
 
+  it('copies the short URL to the clipboard', async () => {
+    const { page, context } = browser;
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: hop.url });
+    await page.getByRole('button', { name: 'Copy the short URL' }).click();
+    await page.getByRole('button', { name: 'Copy the short URL' }).getByText('Copied').waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(`${hop.url}/spring-launch`);
+  });
+
   it('downloads the link\'s QR code, which a reader decodes to the short URL', async () => {
     const { page } = browser;
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'QR code (PNG)' }).click()]);
