@@ -57,7 +57,7 @@ async function seed(db: Database): Promise<void> {
   const uas = sql.param(UAS);
   await timed(`raw clicks (${CLICKS.toLocaleString()})`, () => db.execute(sql`
     insert into events (url_id, user_id, event_type, timestamp, details, country, visitor)
-    select case when g % 2 = 0 then 1 else 2 + (g * 7919) % 1999 end, null, 'click',
+    select case when g % 2 = 0 then 1 else 2 + (g::bigint * 7919) % 1999 end, null, 'click',
       ${start}::timestamptz + (g::float8 / ${CLICKS}) * interval '365 days',
       jsonb_build_object('referrer', (array[null, 'https://t.co/x', 'https://news.ycombinator.com/item', 'https://www.google.com/'])[1 + g % 4],
         'user_agent', (${uas}::text[])[1 + (g / 3) % 5], 'request_id', g::text)
