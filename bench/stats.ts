@@ -78,10 +78,12 @@ async function seed(db: Database): Promise<void> {
         least(coalesce(sum(n) filter (where not bot), 0), 40000), least(coalesce(sum(n) filter (where bot), 0), 40000),
         max(last) filter (where not bot), max(last) filter (where bot)
       from grouped g group by 1, 2`);
+    await db.execute(sql`create temporary table grouped_daily as
+      select url_id, (hour at time zone 'UTC')::date as day, ua, referrer, country, bot, sum(n) as n from grouped group by 1, 2, 3, 4, 5, 6`);
     await db.execute(sql`insert into link_dimension_daily (url_id, dimension, day, value, clicks, bot_clicks)
       select url_id, dimension, day, value, coalesce(sum(n) filter (where not bot), 0), coalesce(sum(n) filter (where bot), 0)
-      from (select url_id, (hour at time zone 'UTC')::date as day, bot, n, d.dimension, d.value
-            from grouped cross join lateral (values
+      from (select url_id, day, bot, n, d.dimension, d.value
+            from grouped_daily cross join lateral (values
               ('referrers', coalesce(substring(referrer from '://([^/]+)'), '(direct)')),
               ('browsers', case when ua like '%Chrome%' then 'Chrome' when ua like '%Firefox%' then 'Firefox' when bot then 'Googlebot' else 'Safari' end),
               ('os', case when ua like '%Windows%' then 'Windows' when ua like '%iPhone%' then 'iOS' when ua like '%Mac OS%' then 'macOS' when ua like '%Linux%' then 'Linux' else '(unknown)' end),

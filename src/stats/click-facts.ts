@@ -1,10 +1,11 @@
 // Turns a batch of raw clicks into the facts the rollups count: automated or not, browser, OS,
 // device, referrer host, country and the day's visitor hash. Runs in the click writer, once per
 // batch, so the redirect only hands over what it read from the request.
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../../db/client.ts';
 import { countryOf, countryTable, UNKNOWN_COUNTRY, type CountryTable } from './countries.ts';
 import { AgentClassifier, referrerHost } from './user-agents.ts';
-import { utcDay, VisitorHasher } from './visitors.ts';
+import { oldestSaltDay, utcDay, VisitorHasher } from './visitors.ts';
 
 /** What the redirect read from the request, as the click writer receives it. */
 export interface ClickOrigin {
@@ -41,6 +42,9 @@ const COUNTRY_CODE = /^[A-Z]{2}$/;
 
 export class ClickFacts {
   private readonly agents = new AgentClassifier();
+  // A client clicks more than once a day: its visitor hash and country are worked out once per day
+  // (the HMAC is the writer's dearest step). Keyed by day, so a new salt is never mixed with an old.
+  private readonly clients = new LRUCache<string, { visitor: string | null; country: string }>({ max: 20_000 });
   private readonly visitors: VisitorHasher;
   // Loading starts with the process, so the first batch does not wait for it; a table that cannot be
   // read leaves countries unknown (ZZ) rather than failing the clicks.
@@ -56,17 +60,27 @@ export class ClickFacts {
     await this.visitors.prepare(new Set(days), nowMs);
     const table = await this.table;
     const columns: FactColumns = { bot: [], browser: [], os: [], device: [], referrerHost: [], country: [], visitor: [] };
+    const oldest = oldestSaltDay(nowMs);
     batch.forEach((click, i) => {
       const agent = this.agents.describe(click.userAgent);
-      const address = clientOf(click.clientAddress);
+      const key = `${days[i]}\n${click.clientAddress ?? ''}\n${click.userAgent ?? ''}`;
+      // Days older than yesterday have no salt any more: nothing remembered for them is used.
+      let client = days[i]! >= oldest ? this.clients.get(key) : undefined;
+      if (!client) {
+        const address = clientOf(click.clientAddress);
+        const visitor = this.visitors.hash(days[i]!, address, click.userAgent);
+        client = { visitor, country: table ? countryOf(table, address) : UNKNOWN_COUNTRY };
+        // A day without a salt (yet) is not remembered: the next batch may have loaded it.
+        if (visitor !== null) this.clients.set(key, client);
+      }
       const told = click.country?.trim().toUpperCase();
       columns.bot.push(agent.bot);
       columns.browser.push(agent.browser);
       columns.os.push(agent.os);
       columns.device.push(agent.device);
       columns.referrerHost.push(referrerHost(click.referrer));
-      columns.country.push(told && COUNTRY_CODE.test(told) ? told : table ? countryOf(table, address) : UNKNOWN_COUNTRY);
-      columns.visitor.push(this.visitors.hash(days[i]!, address, click.userAgent));
+      columns.country.push(told && COUNTRY_CODE.test(told) ? told : client.country);
+      columns.visitor.push(client.visitor);
     });
     return columns;
   }
