@@ -29,7 +29,7 @@ import { healthRoutes } from './health/routes.ts';
 import { errorResponse } from './http/error-handler.ts';
 import { checkJsonObject, mediaTypeMismatch } from './http/content-type.ts';
 import { AppError, methodNotAllowed } from './http/errors.ts';
-import { peerOf } from './http/peer.ts';
+import { notePeer, peerOf } from './http/peer.ts';
 import { IdempotencyService } from './idempotency/service.ts';
 import { clientAddress, isWrite, WriteRateLimiter } from './http/rate-limit.ts';
 import { requestIdOf } from './http/request-id.ts';
@@ -225,7 +225,10 @@ export function createApp({ config, db, redis, cache, clicks, keys, logger, metr
       ...redirectDeps,
       record: (method, route, status, seconds, requestId, error) => telemetry.record(method, route, status, seconds, requestId, error),
       drills,
-      fallback: (request) => app.fetch(request),
+      fallback: (request, server) => {
+        notePeer(request, server?.requestIP(request)?.address);
+        return app.fetch(request);
+      },
       trustProxy: config.trustProxy,
       countryHeader: config.stats.countryHeader,
       log: logger,

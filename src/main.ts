@@ -10,7 +10,7 @@ import { generateDataset, importDataset, isEmpty } from '../db/seed.ts';
 import packageJson from '../package.json' with { type: 'json' };
 import { applyBlocklistFile } from './abuse/blocklist.ts';
 import { createApp } from './app.ts';
-import { adoptInitialAdminKey, ensureEmbeddedAdminKey } from './auth/bootstrap.ts';
+import { adoptInitialAdminKey, ensureEmbeddedAdminKey, warnWithoutAdmin } from './auth/bootstrap.ts';
 import { KeyResolver } from './auth/key-resolver.ts';
 import { KeyService } from './auth/service.ts';
 import { LinkCache } from './cache/link-cache.ts';
@@ -109,7 +109,7 @@ async function migrate(db: Database, directUrl: string | null): Promise<void> {
   migrating = false;
 }
 
-/** The first admin key (docs/api.md, "Access control"), or the warning that there are no keys at all. */
+/** The first admin key (docs/api.md, "Access control"), and a warning when no admin key works. */
 async function provideAdminKey(db: Database): Promise<void> {
   if (config.auth.mode === 'open') {
     logger.warn({ auth: 'open' }, 'AUTH_MODE=open: every endpoint is anonymous (the hackathon contract); use AUTH_MODE=keys on any network you do not control');
@@ -119,6 +119,7 @@ async function provideAdminKey(db: Database): Promise<void> {
     // Printed on stderr, never through the logger: /logs must not show it.
     await ensureEmbeddedAdminKey(new KeyService(db), config.dataDir, (line) => console.error(line));
   }
+  if (config.auth.mode === 'keys') await warnWithoutAdmin(new KeyService(db), logger);
 }
 
 interface Running {

@@ -4,7 +4,6 @@
 import type { Server } from 'bun';
 import { SERVER_BODY_LIMIT, type App } from './app.ts';
 import { notePeer } from './http/peer.ts';
-import { isWrite } from './http/rate-limit.ts';
 
 export interface ListenOptions {
   port: number;
@@ -19,8 +18,9 @@ export function serve(app: App, { port, hostname }: ListenOptions): Server<undef
     maxRequestBodySize: SERVER_BODY_LIMIT,
     routes: { '/:short_code': { GET: app.hotPath } },
     fetch(request, server) {
-      // Only writes are rate limited, so only they pay for the peer lookup.
-      if (isWrite(request.method)) notePeer(request, server.requestIP(request)?.address);
+      // Writes are limited per client and failed authentications are counted per client, so every
+      // request that reaches the app notes its peer (redirects take the route above and never pay).
+      notePeer(request, server.requestIP(request)?.address);
       return app.fetch(request);
     },
   });

@@ -8,14 +8,26 @@ import type { KeyService } from './service.ts';
 
 export interface AdminKeyLog {
   info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
 }
 
 export const ADMIN_KEY_FILE = 'admin.key';
 
 /** Stores HOP_INITIAL_ADMIN_KEY once (later starts and other replicas find it there already). */
 export async function adoptInitialAdminKey(keys: KeyService, key: string, log: AdminKeyLog): Promise<void> {
-  const added = await keys.adopt(key, 'initial admin key (HOP_INITIAL_ADMIN_KEY)');
-  if (added) log.info({ key_id: key.slice(4, 12) }, 'stored the initial admin key from HOP_INITIAL_ADMIN_KEY');
+  const keyId = key.slice(4, 12);
+  const outcome = await keys.adopt(key, 'initial admin key (HOP_INITIAL_ADMIN_KEY)');
+  if (outcome === 'added') log.info({ key_id: keyId }, 'stored the initial admin key from HOP_INITIAL_ADMIN_KEY');
+  if (outcome === 'different') {
+    log.warn({ key_id: keyId }, 'HOP_INITIAL_ADMIN_KEY was changed after first start: the stored key with this id keeps its old secret; create a new admin key with `bun run keys create --role admin` instead');
+  }
+}
+
+/** Keys mode with no admin key that works: nobody can manage hop over HTTP. Says how to make one. */
+export async function warnWithoutAdmin(keys: KeyService, log: AdminKeyLog): Promise<void> {
+  if ((await keys.activeAdmins()) === 0) {
+    log.warn({}, 'no admin API key works (none made, or all revoked or expired): create one with `bun run keys create --role admin`');
+  }
 }
 
 /**

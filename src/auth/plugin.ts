@@ -49,6 +49,7 @@ export interface AuthOptions {
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="hop"' };
 
 export function authPlugin({ mode, anonymousShorten, resolver, failures, writes, trustProxy, metrics, seed }: AuthOptions) {
+  const lookups = new Map<string, number>();
   const count = (result: AuthResult) => metrics?.auth(result);
   const refuse = (result: AuthResult, message: string, error = 'invalid_token') => {
     count(result);
@@ -71,13 +72,30 @@ export function authPlugin({ mode, anonymousShorten, resolver, failures, writes,
       count('rate_limited');
       throw new AppError('rate_limited', 'too many failed authentications from this client, wait and retry', undefined, { 'retry-after': String(blocked) });
     }
-    const resolution = await resolver.resolve(presented);
+    // Lookups of keys not yet known run in Postgres; each one in flight counts as a failure to
+    // come, so guesses sent in parallel cannot outrun the failure count.
+    let loading = false;
+    const resolution = await resolver.resolve(presented, () => {
+      if (failures.available(client) - (lookups.get(client) ?? 0) < 1) return false;
+      lookups.set(client, (lookups.get(client) ?? 0) + 1);
+      return (loading = true);
+    });
+    if (loading) {
+      const left = lookups.get(client)! - 1;
+      if (left > 0) lookups.set(client, left);
+      else lookups.delete(client);
+    }
+    if (!resolution.ok && resolution.reason === 'busy') {
+      count('rate_limited');
+      throw new AppError('rate_limited', 'too many key lookups in flight from this client, wait and retry', undefined, { 'retry-after': '1' });
+    }
+    // The key's visible id (never the secret) goes in the access line, refused or not.
+    if (resolution.publicId) noteKey(context, resolution.publicId);
     if (!resolution.ok) {
       failures.take(client);
       if (resolution.reason === 'invalid') throw refuse('invalid', 'unknown or malformed API key');
       throw refuse('revoked', resolution.reason === 'expired' ? 'this API key has expired' : 'this API key has been revoked');
     }
-    noteKey(context, resolution.publicId);
     if (isWrite(request.method)) {
       const wait = writes.take(`key:${resolution.publicId}`);
       if (wait > 0) throw new AppError('rate_limited', 'too many writes with this key, slow down', undefined, { 'retry-after': String(wait) });

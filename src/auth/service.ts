@@ -9,7 +9,7 @@ import { invalid, notFound } from '../http/errors.ts';
 import { checkStorable } from '../http/text.ts';
 import type { Listing, Window } from '../http/pagination.ts';
 import { ownerScope, requireAdmin, type Actor } from './actor.ts';
-import { generateKey, parseKey } from './key-format.ts';
+import { generateKey, parseKey, sameHash } from './key-format.ts';
 
 export type Role = 'admin' | 'user';
 
@@ -80,15 +80,16 @@ export class KeyService {
 
   /**
    * Stores a key whose secret was made elsewhere (HOP_INITIAL_ADMIN_KEY, the embedded first boot).
-   * Idempotent: a key already stored is left as it is. Returns whether it was added.
+   * Idempotent: a key already stored is left as it is (a revoked one stays revoked). `different`:
+   * a stored key has this key's id but another secret (the configured value was changed).
    */
-  async adopt(key: string, name: string): Promise<boolean> {
+  async adopt(key: string, name: string): Promise<'added' | 'present' | 'different'> {
     const parsed = parseKey(key);
     if (!parsed) throw invalid('key', 'must look like hop_<8 characters>_<43 characters>');
-    const [existing] = await this.db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.publicId, parsed.publicId));
-    if (existing) return false;
+    const [existing] = await this.db.select({ hash: apiKeys.secretHash }).from(apiKeys).where(eq(apiKeys.publicId, parsed.publicId));
+    if (existing) return sameHash(existing.hash, parsed.hash) ? 'present' : 'different';
     await this.insert({ publicId: parsed.publicId, hash: parsed.hash, name, role: 'admin', userId: null, expiresAt: null }, null, true);
-    return true;
+    return 'added';
   }
 
   /** How many keys that still work have the admin role. */

@@ -1,11 +1,11 @@
 // The audit and click log: explicit events from clients, and reads over everything hop wrote.
-import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, notInArray, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { foreignKeyViolation } from '../../db/errors.ts';
 import { eventCount, events, urls, type EventRow } from '../../db/schema.ts';
 import { toIso } from '../../db/timestamps.ts';
 import { ownerScope, type Actor } from '../auth/actor.ts';
-import { invalid, notFound } from '../http/errors.ts';
+import { AppError, invalid, notFound } from '../http/errors.ts';
 import { checkStorable } from '../http/text.ts';
 import type { Listing, Window } from '../http/pagination.ts';
 
@@ -61,6 +61,12 @@ const EVENT_COLUMNS = {
   details: events.details,
 };
 
+/** Event types hop writes itself: the audit trail and clicks, which only admin keys may add or delete. */
+export const HOP_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'click', 'created', 'updated', 'deleted', 'banned', 'unbanned', 'host_banned', 'host_unbanned', 'blocklist_loaded',
+  'key_created', 'key_revoked', 'user_deleted',
+]);
+
 export function toEvent(row: Pick<EventRow, keyof typeof EVENT_COLUMNS>): Event {
   return {
     id: row.id,
@@ -81,6 +87,8 @@ export class EventService {
   async create(input: NewEvent, actor: Actor): Promise<Event> {
     const eventType = checkStorable(input.event_type.trim(), 'event_type');
     if (eventType.length < 1 || eventType.length > 64) throw invalid('event_type', 'must be 1 to 64 characters');
+    // A user key may add notes about its links, not forge what hop records (clicks feed the stats).
+    if (actor.kind !== 'admin' && HOP_EVENT_TYPES.has(eventType)) throw new AppError('forbidden', `event_type "${eventType}" is written by hop itself: only an admin key may add one`);
     if (input.details !== undefined && (input.details === null || typeof input.details !== 'object' || Array.isArray(input.details))) {
       throw invalid('details', 'must be a JSON object');
     }
@@ -149,8 +157,18 @@ export class EventService {
   }
 
   async remove(id: number, actor: Actor): Promise<void> {
-    const deleted = await this.db.delete(events).where(this.visible(id, actor)).returning({ id: events.id });
-    if (deleted.length === 0) throw notFound('event');
+    // A user key may delete only events it could have added: hop's own audit trail stays.
+    const where = actor.kind === 'admin' ? this.visible(id, actor) : and(this.visible(id, actor), notInArray(events.eventType, [...HOP_EVENT_TYPES]));
+    const deleted = await this.db.delete(events).where(where).returning({ id: events.id });
+    if (deleted.length === 0) {
+      if (actor.kind !== 'admin' && (await this.exists(id, actor))) throw new AppError('forbidden', 'this event was written by hop itself: only an admin key may delete it');
+      throw notFound('event');
+    }
+  }
+
+  private async exists(id: number, actor: Actor): Promise<boolean> {
+    const [row] = await this.db.select({ id: events.id }).from(events).where(this.visible(id, actor));
+    return row !== undefined;
   }
 
   /** Events are a user's when they carry that user's id (hop writes the link owner's on every event). */

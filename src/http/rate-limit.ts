@@ -46,6 +46,13 @@ export class WriteRateLimiter {
     return Math.ceil((1 - bucket.tokens) / this.options.perSecond);
   }
 
+  /** The tokens `client` has now (the burst for a client never seen), without taking one. */
+  available(client: string): number {
+    const bucket = this.buckets.get(client);
+    if (!this.enabled || !bucket) return this.options.burst;
+    return Math.min(this.options.burst, bucket.tokens + ((this.now() - bucket.updated) / 1000) * this.options.perSecond);
+  }
+
   /** Seconds until `client` has a token again (0: it has one now), without taking it. */
   waitFor(client: string): number {
     const bucket = this.buckets.get(client);

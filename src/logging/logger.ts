@@ -12,6 +12,8 @@ const REDACTED = [
   '*.authorization',
   '["x-chaos-token"]',
   '*["x-chaos-token"]',
+  '["x-api-key"]',
+  '*["x-api-key"]',
   'cookie',
   '*.cookie',
   'token',

@@ -168,7 +168,8 @@ export interface HotPathDeps extends RedirectDeps {
   /** Chaos drills: `active` is the only thing checked when none runs. */
   drills: { active: boolean; disturb(route: string): Promise<void> };
   /** Where requests for hop's own top-level paths go (the Elysia app). */
-  fallback(request: Request): Response | Promise<Response>;
+  /** `server` is Bun's, for the peer address, as src/server.ts notes it for every other request. */
+  fallback(request: Request, server?: Server<undefined>): Response | Promise<Response>;
   log: ErrorLog;
   /** TRUST_PROXY: the client address is X-Forwarded-For's, else the TCP peer's. */
   trustProxy: boolean;
@@ -214,7 +215,7 @@ export function hotPath(deps: HotPathDeps) {
 
   return (request: Request & { params: { short_code: string } }, server?: Server<undefined>): Response | Promise<Response> => {
     const code = request.params.short_code;
-    if (RESERVED_CODES.has(code)) return deps.fallback(request);
+    if (RESERVED_CODES.has(code)) return deps.fallback(request, server);
     const started = performance.now();
     const method = request.method;
     const visit: Visit = {

@@ -280,6 +280,22 @@ describe('AUTH_MODE=keys: keys', () => {
   });
 });
 
+describe('AUTH_MODE=keys: the audit trail', () => {
+  it('lets a user key add and delete its own notes, but not forge or erase what hop records', async () => {
+    const owned = await aliceOwns();
+    for (const event_type of ['click', 'created', 'key_revoked']) {
+      const forged = await hop.json('/events', { event_type, url_id: owned.link.id, details: {} }, 'POST', keys.alice);
+      expect({ event_type, status: forged.status }).toEqual({ event_type, status: 403 });
+    }
+    const created = (await hop.json(`/events?url_id=${owned.link.id}&event_type=created`, undefined, 'GET', keys.alice)).body as { id: number }[];
+    expect(created).toHaveLength(1);
+    const erase = await hop.json(`/events/${created[0]!.id}`, undefined, 'DELETE', keys.alice);
+    expect(erase.status).toBe(403);
+    expect((await hop.json(`/events/${created[0]!.id}`, undefined, 'GET', keys.alice)).status).toBe(200);
+    expect((await hop.json(`/events/${created[0]!.id}`, undefined, 'DELETE', keys.admin)).status).toBe(204);
+  });
+});
+
 describe('AUTH_MODE=keys: guards', () => {
   it('answers 429 after repeated failed authentications from one client', async () => {
     const db2 = await freshDatabase('auth_failures');
@@ -292,6 +308,30 @@ describe('AUTH_MODE=keys: guards', () => {
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(((await limited.json()) as { error: string }).error).toContain('failed authentications');
       expect(await (await guarded.request('/metrics')).text()).toMatch(/hop_auth_requests_total\{result="rate_limited"\} [1-9]/);
+    } finally {
+      await guarded.stop();
+      await db2.drop();
+    }
+  }, 60_000);
+
+  it('bounds guesses sent in parallel by the failure burst, and counts them per client address on reads too', async () => {
+    const db2 = await freshDatabase('auth_clients');
+    const guarded = await startHop(db2.db, { env: { AUTH_MODE: 'keys', AUTH_FAILURE_BURST: '3', AUTH_FAILURES_PER_MINUTE: '1' } });
+    try {
+      const admin = (await new KeyService(db2.db).create({ role: 'admin' }, OPEN_ACTOR)).key;
+      expect((await guarded.json('/users', undefined, 'GET', admin)).status).toBe(200);
+      // Fifty different guesses at once from 127.0.0.1: at most the burst reach Postgres and fail.
+      const guesses = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+        guarded.request('/users', { headers: { authorization: `Bearer hop_G${String(i).padStart(7, '0')}_${'z'.repeat(43)}` } })));
+      const statuses = guesses.map((r) => r.status);
+      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(3);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(47);
+      expect((await guarded.json('/users', undefined, 'GET', admin)).status).toBe(429);
+      // Another client (from 127.0.0.2; no proxy trusted, so the TCP peer decides) is not locked out.
+      // (curl runs beside the test process, whose event loop serves hop: never spawnSync here.)
+      const curl = Bun.spawn(['curl', '-s', '-m', '10', '-o', '/dev/null', '-w', '%{http_code}', '--interface', '127.0.0.2', '-H', `authorization: Bearer ${admin}`, `${guarded.url}/users`], { stdout: 'pipe' });
+      expect(await new Response(curl.stdout).text()).toBe('200');
+      await curl.exited;
     } finally {
       await guarded.stop();
       await db2.drop();

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OPEN_ACTOR } from '../../src/auth/actor.ts';
-import { adoptInitialAdminKey, ensureEmbeddedAdminKey } from '../../src/auth/bootstrap.ts';
+import { adoptInitialAdminKey, ensureEmbeddedAdminKey, warnWithoutAdmin } from '../../src/auth/bootstrap.ts';
 import { generateKey } from '../../src/auth/key-format.ts';
 import { KeyResolver } from '../../src/auth/key-resolver.ts';
 import { KeyService } from '../../src/auth/service.ts';
@@ -53,7 +53,7 @@ describe('bun run keys', () => {
     const revoked = cli('revoke', String(id));
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toContain(`revoked key ${id}`);
-    expect(await new KeyResolver(database.db).resolve(key)).toEqual({ ok: false, reason: 'revoked' });
+    expect(await new KeyResolver(database.db).resolve(key)).toEqual({ ok: false, reason: 'revoked', publicId: key.slice(4, 12) });
     await resolver.close();
   });
 
@@ -96,7 +96,10 @@ describe('the first admin key', () => {
   it('stores HOP_INITIAL_ADMIN_KEY once, whatever number of replicas start with it', async () => {
     const { key } = generateKey();
     const logged: unknown[] = [];
-    const log = { info: (fields: Record<string, unknown>, message: string) => logged.push({ fields, message }) };
+    const log = {
+      info: (fields: Record<string, unknown>, message: string) => logged.push({ fields, message }),
+      warn: (fields: Record<string, unknown>, message: string) => logged.push({ fields, message, warn: true }),
+    };
     await Promise.all([adoptInitialAdminKey(keys, key, log), adoptInitialAdminKey(keys, key, log)]);
     await adoptInitialAdminKey(keys, key, log);
     const stored = (await keys.list(OPEN_ACTOR, { limit: 1000, offset: 0 })).rows.filter((k) => k.public_id === key.slice(4, 12));
@@ -104,6 +107,28 @@ describe('the first admin key', () => {
     expect(stored[0]!.role).toBe('admin');
     expect(JSON.stringify(logged)).not.toContain(key.slice(13));
     expect((await new KeyResolver(database.db).resolve(key)).ok).toBeTrue();
+
+    // The same id with another secret: the stored key is kept, and the operator is told.
+    const changed = `${key.slice(0, 13)}${'A'.repeat(43)}`;
+    await adoptInitialAdminKey(keys, changed, log);
+    expect(JSON.stringify(logged.at(-1))).toContain('was changed after first start');
+    expect((await new KeyResolver(database.db).resolve(changed)).ok).toBeFalse();
+  });
+
+  it('warns when no admin key works, and not otherwise', async () => {
+    const fresh = await freshDatabase('keys_cli_no_admin');
+    try {
+      const warnings: string[] = [];
+      const log = { info: () => {}, warn: (_: Record<string, unknown>, message: string) => warnings.push(message) };
+      const service = new KeyService(fresh.db);
+      await warnWithoutAdmin(service, log);
+      expect(warnings).toEqual([expect.stringContaining('bun run keys create --role admin')]);
+      await service.create({ role: 'admin' }, OPEN_ACTOR);
+      await warnWithoutAdmin(service, log);
+      expect(warnings).toHaveLength(1);
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it('makes an embedded first-boot key, saved with mode 0600, announced once, and adopted again later', async () => {
