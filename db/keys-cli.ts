@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { OPEN_ACTOR } from '../src/auth/actor.ts';
 import { generateKey } from '../src/auth/key-format.ts';
 import { KeyService, type Role } from '../src/auth/service.ts';
-import { KEY_REVOCATION_CHANNEL } from '../src/cache/keys.ts';
+import { cacheKeys } from '../src/cache/keys.ts';
 import { loadConfig } from '../src/config.ts';
 import { AppError } from '../src/http/errors.ts';
 import { cliDatabase } from './cli-database.ts';
@@ -52,7 +52,7 @@ const announceRevocation = async () => {
   const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2_000 });
   try {
     await redis.connect();
-    await redis.publish(KEY_REVOCATION_CHANNEL, 'revoked');
+    await redis.publish(cacheKeys(config.cache.keyPrefix).keyRevocationChannel, 'revoked');
   } catch {
     console.error('hop keys: Redis unreachable: other replicas forget the key within 30 s instead of at once');
   } finally {

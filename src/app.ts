@@ -24,7 +24,9 @@ import { eventRoutes } from './events/routes.ts';
 import { statsRoutes } from './stats/routes.ts';
 import { StatsService } from './stats/service.ts';
 import { EventService } from './events/service.ts';
+import { reportAlertWebhook } from './health/alert-webhook.ts';
 import { DependencyChecks } from './health/checks.ts';
+import { DependencyLog, DependencyWatch } from './health/dependency-log.ts';
 import { healthRoutes } from './health/routes.ts';
 import { errorResponse } from './http/error-handler.ts';
 import { checkJsonObject, mediaTypeMismatch } from './http/content-type.ts';
@@ -117,7 +119,14 @@ export function createApp({ config, db, redis, cache, clicks, keys, logger, metr
   const redirectDeps = { cache, load: linkLoader(db), clicks, limits: new ClickLimits(db) };
   // A request refused before routing (413, 429) is still counted under the template it was for.
   const telemetry = new RequestTelemetry(metrics, new AccessLog(logger), (method, pathname) => routesOf().templateFor(method, pathname));
-  const checks = new DependencyChecks(db, redis, metrics ? (dependency, state) => metrics.dependency(dependency, state) : undefined);
+  const dependencyLog = new DependencyLog(logger);
+  const checks = new DependencyChecks(db, redis, (dependency, state, cause) => {
+    metrics?.dependency(dependency, state);
+    dependencyLog.observe(dependency, state, cause);
+  });
+  // Started by whoever serves the app (main.ts once it listens), stopped on shutdown.
+  const dependencyWatch = new DependencyWatch(checks);
+  reportAlertWebhook(config.alertWebhook, logger, metrics);
   metrics?.watchClickBuffer(clicks);
   metrics?.watchPool(db.$gate);
   metrics?.probeDependenciesWith(() => checks.readiness());
@@ -221,6 +230,8 @@ export function createApp({ config, db, redis, cache, clicks, keys, logger, metr
     listeningOn: (port: number) => selfTargets.addListener(port),
     /** What main.ts hands the blocklist file to, at start and on SIGHUP. */
     abuse,
+    /** Probes Postgres and Redis every second for the transition log; main.ts stops it on shutdown. */
+    dependencyWatch,
     hotPath: hotPath({
       ...redirectDeps,
       record: (method, route, status, seconds, requestId, error) => telemetry.record(method, route, status, seconds, requestId, error),

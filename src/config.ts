@@ -1,6 +1,8 @@
 // The one place that reads the environment: every variable hop understands is parsed,
 // validated and frozen here, and everything else receives the result.
 import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { isPlaceholder, PLACEHOLDER_FIX } from './secrets.ts';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -47,7 +49,15 @@ export interface Config {
     readonly l1TtlMs: number;
     readonly l2TtlSeconds: number;
     readonly negativeTtlMs: number;
+    /** Starts every Redis key and channel (REDIS_KEY_PREFIX; default: derived from the database identity). */
+    readonly keyPrefix: string;
   };
+  /**
+   * Where Alertmanager's Discord webhook stands (DISCORD_WEBHOOK_URL, which compose passes to the
+   * replicas only to be judged; hop keeps no copy of the value). `unchecked` when the variable is
+   * not set at all (no alerting here, e.g. the embedded newcomer path): no warning, no metric.
+   */
+  readonly alertWebhook: AlertWebhookState;
   readonly clicks: {
     readonly flushIntervalMs: number;
     readonly batchSize: number;
@@ -79,6 +89,8 @@ export interface Config {
   };
   readonly version: string;
 }
+
+export type AlertWebhookState = 'configured' | 'missing' | 'placeholder' | 'unchecked';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -139,6 +151,7 @@ function token(env: Env, name: string): string | null {
   if (raw === undefined) return null;
   // A short token is guessable; refuse it rather than guard an endpoint badly.
   if (raw.length < 16) throw new ConfigError(`${name} must be at least 16 characters`);
+  if (isPlaceholder(raw)) throw new ConfigError(`${name} is a placeholder value: ${PLACEHOLDER_FIX}`);
   return raw;
 }
 
@@ -156,6 +169,50 @@ function choice<T extends string>(env: Env, name: string, allowed: readonly T[],
   return raw as T;
 }
 
+/** A URL whose password is a copied example (change-me...) would deploy with a known password. */
+function refusePlaceholderPassword(name: string, raw: string | undefined): void {
+  if (raw === undefined) return;
+  const password = decodeURIComponent(new URL(raw).password);
+  if (password && isPlaceholder(password)) throw new ConfigError(`${name} carries a placeholder password: ${PLACEHOLDER_FIX}`);
+}
+
+/**
+ * The default REDIS_KEY_PREFIX: a short hash of where the data lives (host, port, database name;
+ * never the user or password), so two deployments on one Redis get different namespaces unless
+ * they share a database, in which case sharing cache entries is right.
+ */
+export function derivedKeyPrefix(databaseUrl: string | null, dataDir: string, embeddedPort: number): string {
+  let identity: string;
+  if (databaseUrl) {
+    const parsed = new URL(databaseUrl);
+    identity = `${parsed.hostname.toLowerCase()}:${parsed.port || '5432'}/${decodeURIComponent(parsed.pathname.replace(/^\//, ''))}`;
+  } else {
+    identity = `embedded:${dataDir}:${embeddedPort}`;
+  }
+  return `hop:${createHash('sha256').update(identity).digest('hex').slice(0, 12)}:`;
+}
+
+function keyPrefix(env: Env, derived: () => string): string {
+  const raw = present(env, 'REDIS_KEY_PREFIX');
+  if (raw === undefined) return derived();
+  if (raw.length > 64 || /[\s\u0000-\u001f]/.test(raw)) {
+    throw new ConfigError('REDIS_KEY_PREFIX must be at most 64 characters without spaces or control characters');
+  }
+  return raw;
+}
+
+function alertWebhook(env: Env): AlertWebhookState {
+  if (!('DISCORD_WEBHOOK_URL' in env)) return 'unchecked';
+  const raw = present(env, 'DISCORD_WEBHOOK_URL');
+  if (raw === undefined) return 'missing';
+  if (isPlaceholder(raw)) return 'placeholder';
+  try {
+    return ['https:', 'http:'].includes(new URL(raw).protocol) ? 'configured' : 'placeholder';
+  } catch {
+    return 'placeholder';
+  }
+}
+
 export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']) ?? null;
@@ -166,6 +223,11 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   const baseUrl = (url(env, 'BASE_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']) ?? null;
+  refusePlaceholderPassword('DATABASE_URL', databaseUrl ?? undefined);
+  refusePlaceholderPassword('REDIS_URL', redisUrl ?? undefined);
+  const dataDir = present(env, 'DATA_DIR') ?? '.data';
+  const embeddedPgPort = integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535);
 
   return Object.freeze({
     port,
@@ -173,7 +235,7 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
     host: present(env, 'HOST') ?? '127.0.0.1',
     databaseUrl,
     migrationDatabaseUrl,
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']) ?? null,
+    redisUrl,
     baseUrl,
     chaosToken: token(env, 'CHAOS_TOKEN'),
     adminToken: token(env, 'ADMIN_TOKEN'),
@@ -190,15 +252,17 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
     // At least 2: migrations hold one connection for their advisory lock while they run on another.
     dbPoolMax: integer(env, 'DB_POOL_MAX', 20, 2, 1000),
     listCap: integer(env, 'LIST_CAP', 10_000, 1, 1_000_000),
-    dataDir: present(env, 'DATA_DIR') ?? '.data',
+    dataDir,
     consoleDir: present(env, 'CONSOLE_DIR') ?? path.join(import.meta.dir, '..', 'web', 'dist'),
-    embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
+    embeddedPgPort,
     cache: Object.freeze({
       l1MaxEntries: integer(env, 'CACHE_L1_MAX_ENTRIES', 50_000, 0, 10_000_000),
       l1TtlMs: integer(env, 'CACHE_L1_TTL_MS', 5_000, 0, 3_600_000),
       l2TtlSeconds: integer(env, 'CACHE_L2_TTL_SECONDS', 3_600, 1, 604_800),
       negativeTtlMs: integer(env, 'CACHE_NEGATIVE_TTL_MS', 2_000, 0, 600_000),
+      keyPrefix: keyPrefix(env, () => derivedKeyPrefix(databaseUrl, dataDir, embeddedPgPort)),
     }),
+    alertWebhook: alertWebhook(env),
     clicks: Object.freeze({
       flushIntervalMs: integer(env, 'CLICK_FLUSH_INTERVAL_MS', 100, 1, 60_000),
       batchSize: integer(env, 'CLICK_BATCH_SIZE', 2_000, 1, 100_000),

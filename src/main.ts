@@ -13,6 +13,7 @@ import { createApp } from './app.ts';
 import { adoptInitialAdminKey, ensureEmbeddedAdminKey, warnWithoutAdmin } from './auth/bootstrap.ts';
 import { KeyResolver } from './auth/key-resolver.ts';
 import { KeyService } from './auth/service.ts';
+import { cacheKeys } from './cache/keys.ts';
 import { LinkCache } from './cache/link-cache.ts';
 import { openRedis, type RedisPair } from './cache/redis.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -138,7 +139,7 @@ async function listen(db: Database): Promise<Running> {
   const redis = config.redisUrl ? openRedis(config.redisUrl, (error) => logger.debug({ err: error.message }, 'redis error')) : null;
   const cache = new LinkCache(config.cache, redis?.client ?? null, redis?.subscriber ?? null, metrics?.cache);
   const clicks = new ClickRecorder(db, config.clicks, clickObserver(metrics, logger), new ClickFacts(db, config.stats.countryLookup));
-  const keys = new KeyResolver(db, redis?.client ?? null, redis?.subscriber ?? null);
+  const keys = new KeyResolver(db, redis?.client ?? null, redis?.subscriber ?? null, { revocationChannel: cacheKeys(config.cache.keyPrefix).keyRevocationChannel });
   const consoleAssets = await ConsoleAssets.load(config.consoleDir);
   if (!consoleAssets) logger.warn({ dir: config.consoleDir }, 'the console is not built: /app answers 503 until `bun run build:web` runs');
   const app = createApp({
@@ -163,6 +164,7 @@ async function listen(db: Database): Promise<Running> {
     throw error;
   }
   clicks.start();
+  app.dependencyWatch.start();
   // Click partitions made ahead and months past the retention dropped, by one replica per round.
   const maintenance = new Maintenance(db, { retentionMonths: config.stats.clickRetentionMonths, intervalMs: config.stats.maintenanceIntervalMs }, maintenanceObserver(metrics, logger));
   maintenance.start();
@@ -181,8 +183,9 @@ let stopping = false;
 async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping || !running) return;
   stopping = true;
-  const { server, clicks, cache, keys, redis, maintenance, rollups, db } = running;
+  const { server, app, clicks, cache, keys, redis, maintenance, rollups, db } = running;
   logger.info({ signal }, 'shutting down');
+  app.dependencyWatch.stop();
   // Each phase is timed: the sum is what terminationGracePeriodSeconds must cover after the
   // preStop sleep (docs/kubernetes.md#shutdown).
   const began = performance.now();

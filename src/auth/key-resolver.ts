@@ -7,7 +7,6 @@ import { LRUCache } from 'lru-cache';
 import type { Database } from '../../db/client.ts';
 import { apiKeys } from '../../db/schema.ts';
 import { toIso } from '../../db/timestamps.ts';
-import { KEY_REVOCATION_CHANNEL } from '../cache/keys.ts';
 import type { Actor } from './actor.ts';
 import { parseKey, sameHash } from './key-format.ts';
 
@@ -33,6 +32,8 @@ export interface KeyResolverOptions {
   /** Bounds how long a replica that missed a revocation (Redis down) may accept the key. */
   ttlMs?: number;
   lastUsedFlushMs?: number;
+  /** The deployment's revocation channel (src/cache/keys.ts, under REDIS_KEY_PREFIX). */
+  revocationChannel?: string;
 }
 
 export class KeyResolver {
@@ -44,20 +45,22 @@ export class KeyResolver {
   // Bumped by every revocation: a load that started before one must not cache what it read.
   private generation = 0;
   private readonly republish = new Set<ReturnType<typeof setTimeout>>();
+  private readonly revocationChannel: string;
 
   constructor(
     private readonly db: Database,
     private readonly redis: Redis | null = null,
     subscriber: Redis | null = null,
-    { maxEntries = 10_000, ttlMs = 30_000, lastUsedFlushMs = 10_000 }: KeyResolverOptions = {},
+    { maxEntries = 10_000, ttlMs = 30_000, lastUsedFlushMs = 10_000, revocationChannel = 'hop:key-revocations' }: KeyResolverOptions = {},
   ) {
+    this.revocationChannel = revocationChannel;
     this.cache = new LRUCache({ max: maxEntries, ttl: ttlMs });
     if (subscriber) {
       subscriber.on('message', (channel: string) => {
-        if (channel === KEY_REVOCATION_CHANNEL) this.forget();
+        if (channel === revocationChannel) this.forget();
       });
       subscriber.on('ready', () => this.forget());
-      void subscriber.subscribe(KEY_REVOCATION_CHANNEL).catch(() => {});
+      void subscriber.subscribe(revocationChannel).catch(() => {});
     }
     this.timer = setInterval(() => void this.flushLastUsed().catch(() => {}), lastUsedFlushMs);
     this.timer.unref?.();
@@ -111,7 +114,7 @@ export class KeyResolver {
   }
 
   private async publish(): Promise<void> {
-    await this.redis?.publish(KEY_REVOCATION_CHANNEL, 'revoked').catch(() => {});
+    await this.redis?.publish(this.revocationChannel, 'revoked').catch(() => {});
   }
 
   /** Writes the last-used times gathered since the previous flush, one statement for all keys. */

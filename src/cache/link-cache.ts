@@ -2,7 +2,7 @@
 // One load per key at a time; unknown codes are cached negatively; Redis trouble never fails a read.
 import { LRUCache } from 'lru-cache';
 import type Redis from 'ioredis';
-import { INVALIDATION_CHANNEL, LINK_KEY_PATTERN, linkKey } from './keys.ts';
+import { cacheKeys, type CacheKeys } from './keys.ts';
 
 /** What a redirect needs to know about a link: small, so both tiers stay cheap. */
 export interface CachedLink {
@@ -38,6 +38,8 @@ export interface LinkCacheOptions {
   l1TtlMs: number;
   l2TtlSeconds: number;
   negativeTtlMs: number;
+  /** Starts every Redis key and channel of this deployment (REDIS_KEY_PREFIX). */
+  keyPrefix: string;
 }
 
 const ABSENT = 'absent' as const;
@@ -60,6 +62,7 @@ export class LinkCache {
   private pendingDeletes = new Set<string>();
   private pendingOverflow = false;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly keys: CacheKeys;
 
   constructor(
     private readonly options: LinkCacheOptions,
@@ -67,6 +70,7 @@ export class LinkCache {
     private readonly subscriber: Redis | null,
     private readonly observer: CacheObserver = { lookup() {} },
   ) {
+    this.keys = cacheKeys(options.keyPrefix);
     this.l1 = options.l1MaxEntries > 0 && options.l1TtlMs > 0
       ? new LRUCache<string, Entry>({ max: options.l1MaxEntries, ttl: options.l1TtlMs, ttlAutopurge: false })
       : null;
@@ -79,11 +83,11 @@ export class LinkCache {
     }
     if (subscriber) {
       subscriber.on('message', (channel: string, code: string) => {
-        if (channel === INVALIDATION_CHANNEL) this.dropLocal(code);
+        if (channel === this.keys.invalidationChannel) this.dropLocal(code);
       });
       // A (re)connected subscriber may have missed messages: start L1 over.
       subscriber.on('ready', () => this.l1?.clear());
-      void subscriber.subscribe(INVALIDATION_CHANNEL).catch(() => {});
+      void subscriber.subscribe(this.keys.invalidationChannel).catch(() => {});
     }
   }
 
@@ -145,8 +149,8 @@ export class LinkCache {
   private async invalidateShared(code: string): Promise<void> {
     if (!this.redis) return;
     try {
-      await this.redis.del(linkKey(code));
-      await this.redis.publish(INVALIDATION_CHANNEL, code);
+      await this.redis.del(this.keys.link(code));
+      await this.redis.publish(this.keys.invalidationChannel, code);
     } catch {
       if (this.pendingDeletes.size >= MAX_PENDING_DELETES) this.pendingOverflow = true;
       else this.pendingDeletes.add(code);
@@ -161,13 +165,13 @@ export class LinkCache {
     this.pendingOverflow = false;
     try {
       if (overflow) {
-        for await (const keys of this.redis.scanStream({ match: LINK_KEY_PATTERN, count: 1000 })) {
+        for await (const keys of this.redis.scanStream({ match: this.keys.linkPattern, count: 1000 })) {
           if ((keys as string[]).length) await this.redis.del(...(keys as string[]));
         }
       } else if (codes.length) {
-        await this.redis.del(...codes.map(linkKey));
+        await this.redis.del(...codes.map(this.keys.link));
       }
-      for (const code of codes) await this.redis.publish(INVALIDATION_CHANNEL, code);
+      for (const code of codes) await this.redis.publish(this.keys.invalidationChannel, code);
     } catch {
       for (const code of codes) this.pendingDeletes.add(code);
       this.pendingOverflow ||= overflow;
@@ -199,7 +203,7 @@ export class LinkCache {
   private async readShared(code: string): Promise<Entry | undefined> {
     if (!this.redis || this.redis.status !== 'ready') return undefined;
     try {
-      const raw = await this.redis.get(linkKey(code));
+      const raw = await this.redis.get(this.keys.link(code));
       if (raw === null) {
         this.observer.lookup('l2', 'miss');
         return undefined;
@@ -216,9 +220,9 @@ export class LinkCache {
     if (!this.redis || this.redis.status !== 'ready') return;
     try {
       if (entry === ABSENT) {
-        if (this.options.negativeTtlMs > 0) await this.redis.set(linkKey(code), ABSENT, 'PX', this.options.negativeTtlMs);
+        if (this.options.negativeTtlMs > 0) await this.redis.set(this.keys.link(code), ABSENT, 'PX', this.options.negativeTtlMs);
       } else {
-        await this.redis.set(linkKey(code), JSON.stringify(entry), 'EX', this.options.l2TtlSeconds);
+        await this.redis.set(this.keys.link(code), JSON.stringify(entry), 'EX', this.options.l2TtlSeconds);
       }
     } catch {
       // Best effort: the next reader loads it again.

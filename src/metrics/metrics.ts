@@ -46,6 +46,7 @@ export class Metrics {
   private readonly rollupDuration: Histogram;
   private readonly clicksFolded: Counter;
   private readonly authRequests: Counter<'result'>;
+  private alertWebhookConfigured: Gauge | null = null;
   private clickBuffer: { readonly depth: number } | null = null;
   private pool: PoolStats | null = null;
   private probe: (() => Promise<unknown>) | null = null;
@@ -159,6 +160,16 @@ export class Metrics {
     // Never labelled by key: the key id would make the series unbounded (and is in the access log).
     this.authRequests = new Counter({ name: 'hop_auth_requests_total', help: 'Authentication outcomes on protected routes (AUTH_MODE=keys).', labelNames: ['result'], registers: [registry] });
     for (const result of AUTH_RESULTS) this.authRequests.inc({ result }, 0);
+  }
+
+  /** Registered on first report: a replica not told about alerting exports no such series. */
+  alertWebhook(configured: boolean): void {
+    this.alertWebhookConfigured ??= new Gauge({
+      name: 'hop_alert_webhook_configured',
+      help: 'Always reported by compose\'s replicas: 1 when DISCORD_WEBHOOK_URL (Alertmanager\'s receiver) is a real value, 0 when it is missing or a placeholder (alerts reach no one).',
+      registers: [this.registry],
+    });
+    this.alertWebhookConfigured.set(configured ? 1 : 0);
   }
 
   readonly cache: CacheObserver = {

@@ -114,18 +114,30 @@ export class UserService {
     }
   }
 
-  /** Removes the user with its links and every event about either. */
+  /**
+   * Removes the user with its links and every event about either, and records the deletion itself
+   * as a `user_deleted` event in the same transaction: the user's id, how much went with it and the
+   * acting key, no personal data (no username, email or link targets).
+   */
   async remove(id: number, actor: Actor): Promise<void> {
     this.checkVisible(id, actor);
     const removedCodes = await this.db.transaction(async (tx) => {
       const owned = await tx.select({ id: urls.id, shortCode: urls.shortCode }).from(urls).where(eq(urls.userId, id));
       const urlIds = owned.map((link) => link.id);
-      await tx
+      const removedEvents = await tx
         .delete(events)
-        .where(urlIds.length ? or(eq(events.userId, id), inArray(events.urlId, urlIds)) : eq(events.userId, id));
+        .where(urlIds.length ? or(eq(events.userId, id), inArray(events.urlId, urlIds)) : eq(events.userId, id))
+        .returning({ id: events.id });
       if (urlIds.length) await tx.delete(urls).where(inArray(urls.id, urlIds));
       const deleted = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id });
       if (deleted.length === 0) throw notFound('user');
+      await tx.insert(events).values({
+        urlId: null,
+        userId: null,
+        eventType: 'user_deleted',
+        // Who deleted it: the acting key's id (null for an anonymous or open-mode request).
+        details: { user_id: id, links_removed: urlIds.length, events_removed: removedEvents.length, by_key_id: actor.kind === 'anonymous' ? null : actor.keyId },
+      });
       return owned.map((link) => link.shortCode);
     });
     await this.onRemoved(removedCodes);

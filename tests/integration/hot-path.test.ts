@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import Redis from 'ioredis';
 import { LinkCache, type CachedLink } from '../../src/cache/link-cache.ts';
-import { linkKey } from '../../src/cache/keys.ts';
+import { cacheKeys } from '../../src/cache/keys.ts';
 import { linkLoader } from '../../src/urls/redirect.ts';
 import { freshDatabase, REDIS_URL, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
@@ -21,7 +21,8 @@ afterAll(async () => {
   await database.drop();
 });
 
-const CACHE_OPTIONS = { l1MaxEntries: 1000, l1TtlMs: 60_000, l2TtlSeconds: 60, negativeTtlMs: 60_000 };
+const CACHE_OPTIONS = { l1MaxEntries: 1000, l1TtlMs: 60_000, l2TtlSeconds: 60, negativeTtlMs: 60_000, keyPrefix: `hop:test-hot-path-${process.pid}:` };
+const linkKey = cacheKeys(CACHE_OPTIONS.keyPrefix).link;
 
 async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
   const started = performance.now();
@@ -188,7 +189,7 @@ describe('Redis outage', () => {
     try {
       await eventually(async () => {
         await hop.request(`/${link.short_code}`);
-        return (await direct.get(linkKey(link.short_code))) !== null;
+        return (await direct.get(cacheKeys(hop.config.cache.keyPrefix).link(link.short_code))) !== null;
       }, 5_000);
     } finally {
       direct.disconnect();

@@ -25,7 +25,8 @@ const exits: number[] = [];
 beforeAll(async () => {
   database = await freshDatabase('observability');
   hop = await startHop(database.db, {
-    env: { ADMIN_TOKEN, CHAOS_TOKEN, LOG_LEVEL: 'info' },
+    // As compose runs it: told about the alert webhook, so every contract series is exposed.
+    env: { ADMIN_TOKEN, CHAOS_TOKEN, LOG_LEVEL: 'info', DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/1/observability' },
     requestExit: (code) => exits.push(code),
   });
 });
@@ -184,6 +185,7 @@ describe('GET /metrics', () => {
     expect(sample(text, 'hop_dependency_up', { dependency: 'postgres' })).toBe(1);
     expect(sample(text, 'hop_dependency_up', { dependency: 'redis' })).toBe(1);
     expect(sample(text, 'hop_chaos_drills_total', { mode: 'kill' })).toBeNumber();
+    expect(sample(text, 'hop_alert_webhook_configured')).toBe(1);
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(10 * 2 ** 20);
     expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
     expect(Math.abs(sample(text, 'process_start_time_seconds')! - (Date.now() / 1000 - process.uptime()))).toBeLessThan(5);

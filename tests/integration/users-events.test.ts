@@ -114,6 +114,24 @@ describe('users', () => {
     expect((await hop.request(`/${link.short_code}`)).status).toBe(404);
     expect((await hop.request(`/users/${erin.id}`, { method: 'DELETE' })).status).toBe(404);
   });
+
+  it('keeps a user_deleted audit event with no personal data in it', async () => {
+    const { body: frank } = await hop.json('/users', { username: 'frank-audited', email: 'frank-audited@example.com' });
+    const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/frank-private', user_id: frank.id });
+    expect((await hop.request(`/${link.short_code}`)).status).toBe(302);
+    await hop.clicks.flush();
+    expect((await hop.request(`/users/${frank.id}`, { method: 'DELETE' })).status).toBe(204);
+    const audit = (await hop.json('/events?event_type=user_deleted')).body.filter((e: any) => e.details.user_id === frank.id);
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ url_id: null, user_id: null, event_type: 'user_deleted' });
+    // The link's created event and its click went with the user.
+    expect(audit[0].details).toEqual({ user_id: frank.id, links_removed: 1, events_removed: 2, by_key_id: null });
+    const serialized = JSON.stringify(audit[0]);
+    for (const personal of ['frank-audited', 'example.com', link.short_code]) expect(serialized).not.toContain(personal);
+    // A delete that finds no user writes nothing.
+    expect((await hop.request(`/users/${frank.id}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await hop.json('/events?event_type=user_deleted')).body.filter((e: any) => e.details.user_id === frank.id)).toHaveLength(1);
+  }, 30_000);
 });
 
 describe('POST /users/bulk', () => {

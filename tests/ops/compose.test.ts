@@ -11,6 +11,8 @@ import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
+import packageJson from '../../package.json' with { type: 'json' };
+import { GENERATED_SECRETS } from '../../src/secrets.ts';
 import { nginxUpstreamNames, REPO_ROOT } from '../stack/render.ts';
 
 const SCHEMA_PATH = resolve(REPO_ROOT, '../shared/schemas/compose-spec.json');
@@ -19,6 +21,7 @@ if (!hasSchema) console.warn(`compose schema not found at ${SCHEMA_PATH}: schema
 
 interface Service {
   image?: string;
+  command?: string[];
   build?: unknown;
   restart?: string;
   healthcheck?: { test?: string[] | string; disable?: boolean };
@@ -33,6 +36,8 @@ interface Service {
 // Compose resolves YAML merge keys (<<: *app) before it validates; so do we.
 const compose = parse(await readFile(join(REPO_ROOT, 'compose.yaml'), 'utf8'), { merge: true });
 const services: Record<string, Service> = compose.services;
+/** Services that run once and exit (restart "no", no healthcheck): others wait for their success. */
+const ONE_SHOT = new Set(['secrets-check']);
 
 /** Ajv for the draft the schema declares in $schema. */
 function ajvFor(schema: { $schema?: string }) {
@@ -64,7 +69,7 @@ describe('compose.yaml', () => {
     expect(Object.keys(services).sort()).toEqual(
       [
         'alertmanager', 'app1', 'app2', 'grafana', 'nginx', 'nginx-exporter', 'postgres',
-        'postgres-exporter', 'prometheus', 'redis', 'redis-exporter',
+        'postgres-exporter', 'prometheus', 'redis', 'redis-exporter', 'secrets-check',
       ].sort(),
     );
     expect(services.postgres!.image).toMatch(/^postgres:17/);
@@ -72,8 +77,12 @@ describe('compose.yaml', () => {
     expect(JSON.stringify(services.redis)).toContain('--appendonly');
   });
 
-  test('every service restarts always and has a healthcheck', () => {
+  test('every long-running service restarts always and has a healthcheck', () => {
     for (const [name, service] of Object.entries(services)) {
+      if (ONE_SHOT.has(name)) {
+        expect(service.restart, name).toBe('no');
+        continue;
+      }
       expect(service.restart, name).toBe('always');
       expect(service.healthcheck?.test, `${name} healthcheck`).toBeTruthy();
       expect(service.healthcheck?.disable, name).not.toBe(true);
@@ -84,7 +93,7 @@ describe('compose.yaml', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const [dep, cond] of Object.entries(service.depends_on ?? {})) {
         expect(services[dep], `${name} depends on ${dep}`).toBeDefined();
-        expect(cond.condition, `${name} -> ${dep}`).toBe('service_healthy');
+        expect(cond.condition, `${name} -> ${dep}`).toBe(ONE_SHOT.has(dep) ? 'service_completed_successfully' : 'service_healthy');
       }
     }
     expect(Object.keys(services.nginx!.depends_on ?? {}).sort()).toEqual(['app1', 'app2']);
@@ -125,7 +134,7 @@ describe('compose.yaml', () => {
     for (const name of await nginxUpstreamNames()) {
       const env = services[name]!.environment!;
       expect(env, name).toBeDefined();
-      for (const key of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'BASE_URL', 'CHAOS_TOKEN', 'ADMIN_TOKEN', 'LOG_LEVEL', 'SEED']) {
+      for (const key of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'BASE_URL', 'CHAOS_TOKEN', 'ADMIN_TOKEN', 'LOG_LEVEL', 'SEED', 'REDIS_KEY_PREFIX', 'DISCORD_WEBHOOK_URL']) {
         expect(env[key], `${name} ${key}`).toBeDefined();
       }
       expect(env.PORT).toBe('3000');
@@ -138,6 +147,25 @@ describe('compose.yaml', () => {
     const referenced = new Set([...JSON.stringify(compose).matchAll(/\$\{([A-Z_]+)/g)].map((m) => m[1]));
     for (const name of referenced) expect(documented.has(name), `.env.example documents ${name}`).toBe(true);
     expect(documented.has('DISCORD_WEBHOOK_URL')).toBe(true);
+  });
+
+  test('images are tagged with hop\'s version, never latest', () => {
+    for (const name of [...ONE_SHOT, 'app1', 'app2']) {
+      expect(services[name]!.image, name).toBe(`hop:\${HOP_VERSION:-${packageJson.version}}`);
+      expect(services[name]!.build, name).toBeDefined();
+    }
+    expect(JSON.stringify(compose)).not.toContain(':latest');
+  });
+
+  test('a secrets check runs before anything with a secret starts, over every generated secret', () => {
+    const check = services['secrets-check']!;
+    expect(check.command).toEqual(['bun', 'src/secrets-cli.ts', 'check']);
+    for (const name of [...GENERATED_SECRETS, 'CHAOS_TOKEN', 'DISCORD_WEBHOOK_URL']) {
+      expect(check.environment?.[name], name).toBe(`\${${name}:-}`);
+    }
+    for (const name of ['postgres', 'redis', 'alertmanager', 'grafana']) {
+      expect(services[name]!.depends_on?.['secrets-check']?.condition, name).toBe('service_completed_successfully');
+    }
   });
 
   test('the Discord webhook reaches Alertmanager as a secret file', () => {

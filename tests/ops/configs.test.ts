@@ -14,6 +14,7 @@ import {
   freePort,
   nginxUpstreamNames,
   OPS,
+  DEFAULT_RUNBOOK_BASE,
   REPO_ROOT,
   renderAlertmanager,
   renderNginx,
@@ -31,7 +32,9 @@ import {
 } from './metrics-contract.ts';
 
 const bin = binaries();
-const RUNBOOK_URL = 'https://github.com/hop-shortener/hop/blob/main/docs/runbook.md#';
+// The base is Prometheus' external label runbook_base (HOP_RUNBOOK_URL), the upstream runbook when
+// a Prometheus has no such label (the Helm chart's PrometheusRule on someone else's Prometheus).
+const RUNBOOK_URL = `{{ with $externalLabels.runbook_base }}{{ . }}{{ else }}${DEFAULT_RUNBOOK_BASE}{{ end }}#`;
 
 interface Rule {
   alert?: string;
@@ -138,7 +141,8 @@ describe('Prometheus', () => {
     const result = run([bin.promtool!, 'test', 'rules', ...files]);
     expect(result.out).not.toContain('FAILED');
     expect(result.code).toBe(0);
-  });
+    // Thirty-odd rule tests take promtool a few seconds alone, many more on a loaded CI machine.
+  }, 60_000);
 
   test.skipIf(!bin.promtool)('the loopback rendering used by the stack drill is a valid config too', async () => {
     const r = await renderPrometheus({
@@ -151,6 +155,21 @@ describe('Prometheus', () => {
     expect(r.dropped.sort()).toEqual(['nginx', 'postgres', 'redis']);
     const result = run([bin.promtool!, 'check', 'config', r.config]);
     expect(result.code).toBe(0);
+  });
+
+  test('the runbook base is configuration: an external label from HOP_RUNBOOK_URL that compose sets and every rule test provides', async () => {
+    const config = parse(await readFile(join(OPS, 'prometheus', 'prometheus.yml'), 'utf8'));
+    expect(config.global.external_labels.runbook_base).toBe('${HOP_RUNBOOK_URL}');
+    const compose = parse(await readFile(join(REPO_ROOT, 'compose.yaml'), 'utf8'));
+    expect(compose.services.prometheus.environment.HOP_RUNBOOK_URL).toBe(`\${HOP_RUNBOOK_URL:-${DEFAULT_RUNBOOK_BASE}}`);
+    for (const file of await yamlFiles(join(OPS, 'prometheus', 'tests'), '.test.yml')) {
+      for (const group of parse(await readFile(file, 'utf8')).tests) {
+        if (group.name === 'runbook link without a runbook_base label') continue;
+        expect(group.external_labels?.runbook_base, `${file}: ${group.name}`).toStartWith('https://');
+      }
+    }
+    const r = await renderPrometheus({ dir: tmp, hopTargets: ['127.0.0.1:1'], alertmanager: '127.0.0.1:3', prometheus: '127.0.0.1:4', runbookBase: 'https://runbooks.example.internal/hop' });
+    expect(parse(await readFile(r.config, 'utf8')).global.external_labels.runbook_base).toBe('https://runbooks.example.internal/hop');
   });
 
   test('the hop job discovers exactly the replicas nginx proxies to', async () => {

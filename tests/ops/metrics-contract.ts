@@ -21,6 +21,7 @@ const COUNTERS_AND_GAUGES = [
   'hop_rollup_lag_seconds',
   'hop_clicks_folded_total',
   'hop_auth_requests_total',
+  'hop_alert_webhook_configured',
   // prom-client process defaults
   'process_resident_memory_bytes',
   'process_cpu_seconds_total',
@@ -34,8 +35,8 @@ export const APP_METRICS: ReadonlySet<string> = new Set([
   ...HISTOGRAMS.flatMap((h) => [`${h}_bucket`, `${h}_sum`, `${h}_count`]),
 ]);
 
-/** Prometheus' own per-target series. */
-export const PROMETHEUS_METRICS: ReadonlySet<string> = new Set(['up', 'scrape_duration_seconds', 'ALERTS']);
+/** Prometheus' own per-target series, and what Alertmanager (a scrape target) says about delivery. */
+export const PROMETHEUS_METRICS: ReadonlySet<string> = new Set(['up', 'scrape_duration_seconds', 'ALERTS', 'alertmanager_notifications_failed_total']);
 
 /** nginx-prometheus-exporter, postgres-exporter, redis_exporter. */
 export const EXPORTER_PREFIXES = ['nginx_', 'pg_', 'redis_'] as const;

@@ -10,6 +10,8 @@ import { parse, stringify } from 'yaml';
 
 export const REPO_ROOT = resolve(import.meta.dir, '../..');
 export const OPS = join(REPO_ROOT, 'ops');
+/** compose's default HOP_RUNBOOK_URL. */
+export const DEFAULT_RUNBOOK_BASE = 'https://github.com/hop-shortener/hop/blob/main/docs/runbook.md';
 
 const SBIN_PATH = `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/sbin:/sbin`;
 
@@ -188,6 +190,8 @@ export async function renderPrometheus(opts: {
   alertmanager: string;
   prometheus: string;
   interval?: string;
+  /** What compose passes as HOP_RUNBOOK_URL (the base of every alert's runbook_url). */
+  runbookBase?: string;
 }): Promise<PrometheusRender> {
   const root = join(opts.dir, 'prometheus');
   await mkdir(root, { recursive: true });
@@ -199,6 +203,12 @@ export async function renderPrometheus(opts: {
     config.global.scrape_timeout = opts.interval;
     config.global.evaluation_interval = opts.interval;
   }
+  // Prometheus 3 expands ${HOP_RUNBOOK_URL} itself; the rendering writes the value in, so any
+  // Prometheus version (Debian's is 2.x) reads the same result.
+  if (config.global?.external_labels?.runbook_base !== '${HOP_RUNBOOK_URL}') {
+    throw new Error('render: prometheus.yml is expected to set external_labels.runbook_base: ${HOP_RUNBOOK_URL}');
+  }
+  config.global.external_labels.runbook_base = opts.runbookBase ?? DEFAULT_RUNBOOK_BASE;
   const amTargets = config.alerting?.alertmanagers?.[0]?.static_configs?.[0];
   if (!amTargets) throw new Error('render: prometheus.yml has no alerting.alertmanagers static target');
   amTargets.targets = [opts.alertmanager];

@@ -2,6 +2,7 @@
 import { createApp, type App } from '../../src/app.ts';
 import { serve } from '../../src/server.ts';
 import { KeyResolver, type KeyResolverOptions } from '../../src/auth/key-resolver.ts';
+import { cacheKeys } from '../../src/cache/keys.ts';
 import { LinkCache } from '../../src/cache/link-cache.ts';
 import { openRedis, type RedisPair } from '../../src/cache/redis.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -75,9 +76,10 @@ export async function startHop(db: Database, options: HopOptions = {}): Promise<
   const rollups = new RollupFolder(db, config.stats.rollupIntervalMs, foldObserver(metrics, logger));
   rollups.start();
   const consoleAssets = await ConsoleAssets.load(config.consoleDir);
-  const keys = new KeyResolver(db, redis?.client ?? null, redis?.subscriber ?? null, options.keyResolver);
+  const keys = new KeyResolver(db, redis?.client ?? null, redis?.subscriber ?? null, { revocationChannel: cacheKeys(config.cache.keyPrefix).keyRevocationChannel, ...options.keyResolver });
   const app = createApp({ config, db, redis: redis?.client ?? null, cache, clicks, keys, logger, metrics, logRing, requestExit: options.requestExit, consoleAssets });
   const server = serve(app, { port: 0, hostname: '127.0.0.1' });
+  app.dependencyWatch.start();
   const url = `http://127.0.0.1:${server.port}`;
   const request = (path: string, init?: RequestInit) => fetch(url + path, { redirect: 'manual', ...init });
   return {
@@ -95,6 +97,7 @@ export async function startHop(db: Database, options: HopOptions = {}): Promise<
       return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
     },
     async stop() {
+      app.dependencyWatch.stop();
       await server.stop(true);
       await clicks.stop().catch(() => {});
       await rollups.stop();

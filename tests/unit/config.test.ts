@@ -41,3 +41,58 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(name);
   });
 });
+
+describe('placeholder secrets', () => {
+  it.each([
+    [{ DATABASE_URL: 'postgres://hop:change-me-postgres@postgres:5432/hop' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'redis://:change-me-redis@redis:6379' }, 'REDIS_URL'],
+    [{ ADMIN_TOKEN: 'change-me-admin-token-please' }, 'ADMIN_TOKEN'],
+    [{ CHAOS_TOKEN: '<generate-a-chaos-token>' }, 'CHAOS_TOKEN'],
+  ])('refuses to start on %p, naming %s and the fix but not the value', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+    expect(() => loadConfig(env)).toThrow('bun run secrets');
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('change-me');
+    }
+  });
+
+  it('accepts generated values', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://hop:9f2c4e7a1b3d5f60718293a4b5c6d7e8@postgres:5432/hop',
+      REDIS_URL: 'redis://:0a1b2c3d4e5f60718293a4b5c6d7e8f9@redis:6379',
+      ADMIN_TOKEN: '5e8d0c1b2a39485766f5e4d3c2b1a098',
+    });
+    expect(config.adminToken).toBe('5e8d0c1b2a39485766f5e4d3c2b1a098');
+  });
+
+  it('judges the Discord webhook only when it is passed, and keeps no copy of it', () => {
+    expect(loadConfig({}).alertWebhook).toBe('unchecked');
+    expect(loadConfig({ DISCORD_WEBHOOK_URL: '' }).alertWebhook).toBe('missing');
+    expect(loadConfig({ DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/<id>/<token>' }).alertWebhook).toBe('placeholder');
+    expect(loadConfig({ DISCORD_WEBHOOK_URL: 'not a url' }).alertWebhook).toBe('placeholder');
+    const real = loadConfig({ DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/123/AbCdEf' });
+    expect(real.alertWebhook).toBe('configured');
+    expect(JSON.stringify(real)).not.toContain('AbCdEf');
+  });
+});
+
+describe('REDIS_KEY_PREFIX', () => {
+  it('defaults to a short hash of host, port and database name, never of the credentials', () => {
+    const prefix = (url: string) => loadConfig({ DATABASE_URL: url }).cache.keyPrefix;
+    const a = prefix('postgres://hop:one-password-aaaaaaaaaa@db.internal:5432/hop');
+    expect(a).toMatch(/^hop:[0-9a-f]{12}:$/);
+    expect(prefix('postgres://other:another-password-bbbbbbb@DB.internal/hop')).toBe(a);
+    expect(prefix('postgres://hop@db.internal:5432/hop_staging')).not.toBe(a);
+    expect(prefix('postgres://hop@db.internal:5433/hop')).not.toBe(a);
+    expect(prefix('postgres://hop@db2.internal:5432/hop')).not.toBe(a);
+    expect(loadConfig({}).cache.keyPrefix).toMatch(/^hop:[0-9a-f]{12}:$/);
+  });
+
+  it('takes an explicit prefix and refuses one with spaces', () => {
+    expect(loadConfig({ REDIS_KEY_PREFIX: 'shop-eu:' }).cache.keyPrefix).toBe('shop-eu:');
+    expect(() => loadConfig({ REDIS_KEY_PREFIX: 'two words' })).toThrow('REDIS_KEY_PREFIX');
+  });
+});
