@@ -118,7 +118,12 @@ export function createApp({ config, db, redis, cache, clicks, keys, logger, metr
   const events = new EventService(db, clicks);
   const redirectDeps = { cache, load: linkLoader(db), clicks, limits: new ClickLimits(db) };
   // A request refused before routing (413, 429) is still counted under the template it was for.
-  const telemetry = new RequestTelemetry(metrics, new AccessLog(logger), (method, pathname) => routesOf().templateFor(method, pathname));
+  const telemetry = new RequestTelemetry(
+    metrics,
+    new AccessLog(logger),
+    (method, pathname) => routesOf().templateFor(method, pathname),
+    (request) => clientAddress(request.headers, peerOf(request), config.trustProxy),
+  );
   const dependencyLog = new DependencyLog(logger);
   const checks = new DependencyChecks(db, redis, (dependency, state, cause) => {
     metrics?.dependency(dependency, state);

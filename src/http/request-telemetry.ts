@@ -54,6 +54,8 @@ export class RequestTelemetry {
     private readonly access: AccessLog,
     /** The template of a request Elysia never routed (refused in onRequest); undefined: unmatched. */
     private readonly templateFor: (method: string, pathname: string) => string | undefined = () => undefined,
+    /** The client address a request came from, for its access line. */
+    private readonly clientOf: (request: Request) => string | undefined = () => undefined,
   ) {}
 
   /** onRequest: the clock starts before anything else runs. */
@@ -80,11 +82,11 @@ export class RequestTelemetry {
     const seconds = started === undefined ? 0 : (performance.now() - started) / 1000;
     const { method } = context.request;
     const route = context.route || this.templateFor(method, pathOf(context.request.url)) || UNMATCHED;
-    this.record(method, route, status, seconds, context.set.headers['x-request-id'] as string | undefined, error, (context as Tracked)[KEY_ID]);
+    this.record(method, route, status, seconds, context.set.headers['x-request-id'] as string | undefined, error, (context as Tracked)[KEY_ID], this.clientOf(context.request));
   }
 
   /** One finished request: its RED metrics, its redirect result and its access line. */
-  record(method: string, route: string, status: number, seconds: number, requestId: string | undefined, error?: unknown, keyId?: string): void {
+  record(method: string, route: string, status: number, seconds: number, requestId: string | undefined, error?: unknown, keyId?: string, client?: string): void {
     if (this.metrics) {
       this.metrics.http.observe(method, route, status, seconds);
       if (route === REDIRECT_ROUTE) {
@@ -92,7 +94,7 @@ export class RequestTelemetry {
         if (result) this.metrics.redirect(result);
       }
     }
-    this.access.write(method, route, status, seconds, requestId, keyId);
+    this.access.write(method, route, status, seconds, requestId, keyId, client);
   }
 }
 

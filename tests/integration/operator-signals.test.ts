@@ -6,7 +6,7 @@ import { freshDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
 import { PrivateRedis, privatePostgres } from '../support/services.ts';
 
-type Line = { level: string; msg: string; dependency?: string; cause?: string; down_ms?: number; route?: string; status?: number };
+type Line = { level: string; msg: string; dependency?: string; cause?: string; down_ms?: number; route?: string; status?: number; request_id?: string; client?: string };
 
 const lines = (hop: RunningHop) => hop.logRing.query({ limit: 10_000 }) as Line[];
 const about = (hop: RunningHop, dependency: string) => lines(hop).filter((l) => l.dependency === dependency);
@@ -114,6 +114,27 @@ describe('the alert webhook', () => {
     } finally {
       await real.stop();
       await untold.stop();
+      await database.drop();
+    }
+  }, 30_000);
+});
+
+describe('the client address in access lines', () => {
+  it('is the TCP peer, or what nginx says under TRUST_PROXY; a direct client cannot forge it', async () => {
+    const database = await freshDatabase('access_client');
+    const direct = await startHop(database.db, { redisUrl: false, env: { LOG_LEVEL: 'info' } });
+    const proxied = await startHop(database.db, { redisUrl: false, env: { LOG_LEVEL: 'info', TRUST_PROXY: 'true' } });
+    try {
+      const clientOf = async (hop: RunningHop, id: string, headers: Record<string, string>) => {
+        await hop.request('/shorten', { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id, ...headers }, body: '{}' });
+        await until(`access line ${id}`, () => lines(hop).some((l) => l.request_id === id && l.msg === 'request'));
+        return lines(hop).find((l) => l.request_id === id && l.msg === 'request')!.client;
+      };
+      expect(await clientOf(direct, 'client-direct', { 'x-forwarded-for': '6.6.6.6', 'x-real-ip': '6.6.6.6' })).toBe('127.0.0.1');
+      expect(await clientOf(proxied, 'client-proxied', { 'x-real-ip': '203.0.113.9', 'x-forwarded-for': '203.0.113.9' })).toBe('203.0.113.9');
+    } finally {
+      await direct.stop();
+      await proxied.stop();
       await database.drop();
     }
   }, 30_000);

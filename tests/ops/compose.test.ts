@@ -37,7 +37,7 @@ interface Service {
 const compose = parse(await readFile(join(REPO_ROOT, 'compose.yaml'), 'utf8'), { merge: true });
 const services: Record<string, Service> = compose.services;
 /** Services that run once and exit (restart "no", no healthcheck): others wait for their success. */
-const ONE_SHOT = new Set(['secrets-check']);
+const ONE_SHOT = new Set(['secrets-check', 'certs-init']);
 
 /** Ajv for the draft the schema declares in $schema. */
 function ajvFor(schema: { $schema?: string }) {
@@ -70,6 +70,7 @@ describe('compose.yaml', () => {
       [
         'alertmanager', 'app1', 'app2', 'grafana', 'nginx', 'nginx-exporter', 'postgres',
         'postgres-exporter', 'prometheus', 'redis', 'redis-exporter', 'secrets-check',
+        'certs-init', 'certbot', 'backup',
       ].sort(),
     );
     expect(services.postgres!.image).toMatch(/^postgres:17/);
@@ -96,7 +97,7 @@ describe('compose.yaml', () => {
         expect(cond.condition, `${name} -> ${dep}`).toBe(ONE_SHOT.has(dep) ? 'service_completed_successfully' : 'service_healthy');
       }
     }
-    expect(Object.keys(services.nginx!.depends_on ?? {}).sort()).toEqual(['app1', 'app2']);
+    expect(Object.keys(services.nginx!.depends_on ?? {}).sort()).toEqual(['app1', 'app2', 'certs-init']);
   });
 
   test('every service has CPU and memory limits', () => {
@@ -114,6 +115,7 @@ describe('compose.yaml', () => {
       ['prometheus', '/prometheus'],
       ['alertmanager', '/alertmanager'],
       ['grafana', '/var/lib/grafana'],
+      ['backup', '/backups'],
     ] as const) {
       const volume = services[name]!.volumes?.find((v) => v.split(':')[1] === mount);
       expect(volume, `${name} mounts ${mount}`).toBeDefined();
@@ -149,8 +151,27 @@ describe('compose.yaml', () => {
     expect(documented.has('DISCORD_WEBHOOK_URL')).toBe(true);
   });
 
+  test('nginx terminates TLS with certificates from a volume the ACME client writes', () => {
+    expect(services.nginx!.ports).toEqual(['${HOP_HTTP_PORT:-80}:80', '${HOP_HTTPS_PORT:-443}:443']);
+    expect(services.nginx!.volumes).toContain('certs:/etc/nginx/certs:ro');
+    expect(services.nginx!.volumes).toContain('acme-webroot:/var/www/acme:ro');
+    expect(services['certs-init']!.volumes).toContain('certs:/certs');
+    expect(services.certbot!.volumes).toEqual(expect.arrayContaining(['certs:/certs', 'acme-webroot:/var/www/acme']));
+    expect((services.certbot as { profiles?: string[] }).profiles).toEqual(['acme']);
+  });
+
+  test('backups: the repo\'s backup.sh in the Postgres image of the server\'s own version, with retention', () => {
+    const backup = services.backup!;
+    expect(backup.image).toBe(services.postgres!.image);
+    expect(backup.volumes).toContain('./ops/backup:/ops/backup:ro');
+    expect((backup as { entrypoint?: string[] }).entrypoint).toEqual(['/bin/sh', '/ops/backup/backup.sh']);
+    expect(backup.command).toEqual(['loop']);
+    expect(backup.environment?.BACKUP_KEEP).toBe('${BACKUP_KEEP:-14}');
+    expect(JSON.stringify(backup.healthcheck?.test)).toContain('check');
+  });
+
   test('images are tagged with hop\'s version, never latest', () => {
-    for (const name of [...ONE_SHOT, 'app1', 'app2']) {
+    for (const name of ['secrets-check', 'app1', 'app2']) {
       expect(services[name]!.image, name).toBe(`hop:\${HOP_VERSION:-${packageJson.version}}`);
       expect(services[name]!.build, name).toBeDefined();
     }

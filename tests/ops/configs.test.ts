@@ -78,7 +78,7 @@ afterAll(async () => {
 describe('nginx', () => {
   test.skipIf(!bin.nginx)('the loopback rendering of ops/nginx passes nginx -t', async () => {
     const upstreams = Object.fromEntries((await nginxUpstreamNames()).map((n) => [n, `127.0.0.1:${freePort()}`]));
-    const r = await renderNginx({ dir: tmp, port: freePort(), statusPort: freePort(), upstreams });
+    const r = await renderNginx({ dir: tmp, port: freePort(), tlsPort: freePort(), statusPort: freePort(), upstreams });
     const result = run([bin.nginx!, '-t', '-p', r.prefix, '-c', r.conf, '-e', r.errorLog]);
     expect(result.out).toContain('test is successful');
     expect(result.code).toBe(0);
@@ -101,22 +101,24 @@ describe('nginx', () => {
     }
   });
 
-  test('operations endpoints and stub_status are limited to internal networks', async () => {
+  test('operations endpoints live on the internal listener only, limited to loopback and the compose subnet', async () => {
     const conf = await readFile(join(OPS, 'nginx', 'conf.d', 'hop.conf'), 'utf8');
+    const publicConf = await readFile(join(OPS, 'nginx', 'snippets', 'hop-public.conf'), 'utf8');
     const internal = await readFile(join(OPS, 'nginx', 'snippets', 'hop-internal-only.conf'), 'utf8');
     const rules = [...internal.matchAll(/^(allow|deny)\s+(\S+);/gm)].map((m) => `${m[1]} ${m[2]}`);
-    expect(rules).toEqual([
-      'allow 127.0.0.0/8',
-      'allow 10.0.0.0/8',
-      'allow 172.16.0.0/12',
-      'allow 192.168.0.0/16',
-      'deny all',
-    ]);
-    const opsLocation = conf.match(/location ~ \^\/\(metrics\|logs\|chaos\)\(\/\|\$\) \{([^}]*)\}/);
-    expect(opsLocation).not.toBeNull();
+    const compose = parse(await readFile(join(REPO_ROOT, 'compose.yaml'), 'utf8'));
+    const subnet = compose.networks.hop.ipam.config[0].subnet as string;
+    const gateway = subnet.replace(/\.0\/24$/, '.1');
+    expect(rules).toEqual(['allow 127.0.0.0/8', `deny ${gateway}`, `allow ${subnet}`, 'deny all']);
+    // The public servers answer 404 for them; the internal server proxies them behind the allowlist.
+    expect(publicConf).toMatch(/location ~ \^\/\(metrics\|logs\|chaos\)\(\/\|\$\) \{\s*return 404;\s*\}/);
+    const internalServer = conf.slice(conf.indexOf('listen 8081'));
+    const opsLocation = internalServer.match(/location ~ \^\/\(metrics\|logs\|chaos\)\(\/\|\$\) \{([^}]*)\}/);
     expect(opsLocation![1]).toContain('hop-internal-only.conf');
-    const stub = conf.match(/location = \/stub_status \{([^}]*)\}/);
+    const stub = internalServer.match(/location = \/stub_status \{([^}]*)\}/);
     expect(stub![1]).toContain('hop-internal-only.conf');
+    // Compose never publishes the internal port.
+    expect(JSON.stringify(compose.services.nginx.ports)).not.toContain('8081');
   });
 });
 

@@ -1,11 +1,15 @@
 // The native stack drill (`bun run test:stack`): the production ops/ configs, rendered for
 // loopback, around two real hop replicas — no Docker. It proves, step by step:
-//   1. traffic through nginx works, and nginx's own errors are JSON;
+//   1. traffic through nginx works, and nginx's own errors are JSON; TLS with a throwaway
+//      certificate, the HTTP->HTTPS redirect and its ACME exception, client addresses reaching
+//      the app (directly and through a TLS terminator in front), operations endpoints internal only;
 //   2. every Prometheus target is up, every rule evaluates, every dashboard panel has data;
 //   3. a chaos kill of one replica under steady load fails no client request, and the
 //      replica (under a restart supervisor standing in for `restart: always`) is back in seconds;
 //   4. a replica outage fires ServiceDown and an errors drill fires HighErrorRate, each reaching
-//      a fake Discord with its runbook link, then resolving;
+//      a fake Discord with its runbook link (under the configured HOP_RUNBOOK_URL), then resolving;
+//      app2 runs with the placeholder Discord webhook: it warns at start, reports
+//      hop_alert_webhook_configured 0, and AlertWebhookNotConfigured fires;
 //   5. a rolling update (tests/stack/rollout.ts: each replica replaced, taken out of nginx, drained
 //      after the chart's preStop sleep) fails no request and loses no click, and its drain is timed.
 // Needs Postgres on 127.0.0.1:5432 (user postgres) and Redis on 127.0.0.1:6379; installs nginx,
@@ -20,7 +24,7 @@ import { RedisClient } from 'bun';
 import { checkDashboard } from './dashboards.ts';
 import { rolloutSteps } from './rollout.ts';
 import type { Supervisor } from './processes.ts';
-import { REPO_ROOT } from './render.ts';
+import { REPO_ROOT, run } from './render.ts';
 import { anyFailed, assert, describeStats, note, section, step, summary } from './report.ts';
 import {
   ADMIN_TOKEN,
@@ -28,19 +32,23 @@ import {
   chaos,
   createDatabase,
   edge,
+  edgeHttp,
+  edgeInternal,
   ensureBinaries,
   hex,
   newStack,
   promUrl,
   REDIS_URL,
   replicaUrl,
+  RUNBOOK_BASE,
+  TERMINATOR,
   startStack,
   teardown,
   type Stack,
 } from './stack.ts';
 import { isHealthy, Load, request, waitFor, type Target } from './traffic.ts';
 
-const RUNBOOK = 'https://github.com/hop-shortener/hop/blob/main/docs/runbook.md#';
+const RUNBOOK = `${RUNBOOK_BASE}#`;
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
 // ---- 1. traffic through nginx ----------------------------------------------------------------
@@ -136,10 +144,108 @@ async function trafficSteps(stack: Stack, codes: string[]): Promise<void> {
     return `${limited.length}/80 writes limited, ${limited[0]!.text.trim()}`;
   });
 
-  await step('operations endpoints are served to internal (loopback) clients through nginx', async () => {
-    const res = await request(`${base}/metrics`);
-    assert(res.status === 200, `GET /metrics through nginx answered ${res.status}`);
+  await step('operations endpoints: 404 on the public ports, served on the internal listener', async () => {
+    for (const path of ['/metrics', '/logs', '/chaos']) {
+      const res = await request(`${base}${path}`);
+      assert(res.status === 404, `public GET ${path} answered ${res.status}`);
+    }
+    const res = await request(`${edgeInternal(stack)}/metrics`);
+    assert(res.status === 200, `internal GET /metrics answered ${res.status}`);
     assert(res.text.includes('http_requests_total'), 'no http_requests_total in /metrics');
+  });
+}
+
+// ---- 1b. TLS, redirect, client addresses ----------------------------------------------------
+
+/** Did `openssl s_client` complete a handshake with these options? */
+function tlsHandshake(stack: Stack, ...args: string[]): { ok: boolean; protocol: string } {
+  const out = run(['sh', '-c', `echo | openssl s_client -connect 127.0.0.1:${stack.ports.nginxTls} -servername localhost ${args.join(' ')} 2>&1`]).out;
+  const protocol = /New, (TLSv[\d.]+), Cipher is (\S+)/.exec(out);
+  return { ok: Boolean(protocol) && !/alert|handshake failure|no protocols available/i.test(out), protocol: protocol ? `${protocol[1]} ${protocol[2]}` : out.split('\n').find((l) => /error|alert/i.test(l)) ?? 'no handshake' };
+}
+
+/** The access line a replica logged for request `id` (found through each replica's /logs). */
+async function accessLine(stack: Stack, id: string): Promise<{ client?: string; replica: string }> {
+  return waitFor(`the access line of ${id}`, async () => {
+    for (const replica of stack.replicas) {
+      const logs = await request(`${replicaUrl(replica)}/logs?filter=${id}&limit=20`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const lines = (logs.json as { lines?: { msg?: string; client?: string }[] } | { msg?: string; client?: string }[] | undefined);
+      const list = Array.isArray(lines) ? lines : (lines?.lines ?? []);
+      const line = list.find((l) => l.msg === 'request');
+      if (line) return { client: line.client, replica: replica.name };
+    }
+    return null;
+  }, 5_000);
+}
+
+async function tlsSteps(stack: Stack): Promise<void> {
+  section('1b. TLS with a throwaway certificate, the HTTP redirect, client addresses');
+  const base = edge(stack);
+
+  await step('HTTPS answers with the mounted certificate and HSTS', async () => {
+    const res = await request(`${base}/health`);
+    assert(res.status === 200, `status ${res.status}`);
+    const hsts = res.headers.get('strict-transport-security');
+    assert(hsts === 'max-age=63072000', `Strict-Transport-Security: ${hsts}`);
+    return `HSTS ${hsts}`;
+  });
+
+  await step('TLS 1.3 and 1.2 with AEAD ciphers only; TLS 1.1 and CBC suites refused', async () => {
+    const v13 = tlsHandshake(stack, '-tls1_3');
+    const v12 = tlsHandshake(stack, '-tls1_2');
+    const v11 = tlsHandshake(stack, '-tls1_1', '-cipher', "'DEFAULT:@SECLEVEL=0'");
+    const cbc = tlsHandshake(stack, '-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA');
+    assert(v13.ok && v12.ok, `TLS 1.3: ${v13.protocol}; TLS 1.2: ${v12.protocol}`);
+    assert(!v11.ok, `TLS 1.1 was accepted: ${v11.protocol}`);
+    assert(!cbc.ok, `a CBC suite was accepted: ${cbc.protocol}`);
+    return `${v13.protocol}; ${v12.protocol}; TLS 1.1 and CBC refused`;
+  });
+
+  await step('plain HTTP is redirected to HTTPS with 308, and reaches no replica', async () => {
+    const res = await request(`${edgeHttp(stack)}/shorten`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"url":"https://example.com/x"}' });
+    assert(res.status === 308, `status ${res.status}: ${res.text.slice(0, 200)}`);
+    assert(res.headers.get('location') === 'https://127.0.0.1/shorten', `Location ${res.headers.get('location')}`);
+    assert(!res.headers.get('x-request-id') || !res.text.includes('short_code'), 'the POST reached the app');
+    return `Location ${res.headers.get('location')}`;
+  });
+
+  await step('ACME http-01 challenges are answered over plain HTTP, not redirected', async () => {
+    const token = `drill-${hex(8)}`;
+    await Bun.write(`${stack.acmeWebroot}/.well-known/acme-challenge/${token}`, `${token}.key-authorization`);
+    const res = await request(`${edgeHttp(stack)}/.well-known/acme-challenge/${token}`);
+    assert(res.status === 200 && res.text === `${token}.key-authorization`, `status ${res.status}: ${res.text}`);
+  });
+
+  await step('the app sees the real client address over HTTPS: the TCP peer', async () => {
+    // A 400 (an empty body) is logged at info with the client the app resolved.
+    const id = `drill-client-${hex(6)}`;
+    await request(`${base}/shorten`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}`, 'x-request-id': id }, body: '{}' });
+    const line = await accessLine(stack, id);
+    assert(line.client === '127.0.0.1', `the app logged client ${line.client}`);
+    return `${line.replica} logged client ${line.client}`;
+  });
+
+  await step(`through a TLS terminator in front (${TERMINATOR} listed in hop-real-ip.conf), the app sees the address it reports`, async () => {
+    const id = `drill-terminated-${hex(6)}`;
+    const res = await request(`${edgeHttp(stack)}/shorten`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}`, 'x-request-id': id, 'x-forwarded-for': '203.0.113.50', 'x-forwarded-proto': 'https' },
+      body: '{}',
+    });
+    assert(res.status === 400, `a request the terminator forwarded as https answered ${res.status} (not served)`);
+    assert(res.headers.get('strict-transport-security'), 'no HSTS on a request forwarded as https');
+    const line = await accessLine(stack, id);
+    assert(line.client === '203.0.113.50', `the app logged client ${line.client}`);
+    // A client that prepends its own X-Forwarded-For still gets the address the terminator added.
+    const forged = `drill-forged-${hex(6)}`;
+    await request(`${edgeHttp(stack)}/shorten`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}`, 'x-request-id': forged, 'x-forwarded-for': '6.6.6.6, 203.0.113.60', 'x-forwarded-proto': 'https' },
+      body: '{}',
+    });
+    const forgedLine = await accessLine(stack, forged);
+    assert(forgedLine.client === '203.0.113.60', `a prepended address reached the app: ${forgedLine.client}`);
+    return `${line.replica} logged client ${line.client}; with a prepended 6.6.6.6, ${forgedLine.client}`;
   });
 }
 // ---- 2. Prometheus targets, rules and dashboards --------------------------------------------
@@ -275,6 +381,42 @@ async function alertSteps(stack: Stack, codes: string[]): Promise<void> {
     note(`Discord received ${titles.length} messages: ${titles.join(' | ')}`);
   }
 }
+// ---- 4b. a placeholder Discord webhook is reported ------------------------------------------
+
+/** Right after start, while the start-up lines are still in the replica's log ring. */
+async function webhookWarningStep(stack: Stack): Promise<void> {
+  const placeholder = stack.replicas[1]!;
+  await step(`${placeholder.name} (started with .env.example's placeholder webhook) warned at start`, async () => {
+    const logs = await request(`${replicaUrl(placeholder)}/logs?filter=DISCORD_WEBHOOK_URL&level=warn&limit=10`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const lines = logs.json as { msg: string }[];
+    assert(Array.isArray(lines) && lines.length >= 1, `no warning in ${logs.text.slice(0, 300)}`);
+    assert(!lines[0]!.msg.includes('<token>'), 'the warning quotes the value');
+    return lines[0]!.msg;
+  });
+}
+
+async function webhookSteps(stack: Stack, since: number): Promise<void> {
+  section('4b. a placeholder Discord webhook is reported, not silent');
+  const [configured, placeholder] = stack.replicas as [Supervisor, Supervisor];
+
+  await step(`Prometheus reads hop_alert_webhook_configured: 1 from ${configured.name}, 0 from ${placeholder.name}`, async () => {
+    const res = await request(`${promUrl(stack)}/api/v1/query?query=hop_alert_webhook_configured`);
+    type Sample = { metric: { instance: string }; value: [number, string] };
+    const samples = (res.json as { data: { result: Sample[] } }).data.result;
+    const byInstance = Object.fromEntries(samples.map((x) => [x.metric.instance, x.value[1]]));
+    assert(byInstance[`127.0.0.1:${configured.port}`] === '1' && byInstance[`127.0.0.1:${placeholder.port}`] === '0', JSON.stringify(byInstance));
+    return JSON.stringify(byInstance);
+  });
+
+  await step('AlertWebhookNotConfigured fires (here it can reach the fake Discord) with its runbook link under HOP_RUNBOOK_URL', async () => {
+    const discord = stack.discord!;
+    const m = await waitFor('AlertWebhookNotConfigured in Discord', async () =>
+      discord.find((x) => x.at >= since && x.title.startsWith('[FIRING]') && x.title.includes('AlertWebhookNotConfigured')), 150_000, 500);
+    assert(m.text.includes(`${RUNBOOK}alertwebhooknotconfigured`), `no runbook link in ${m.text}`);
+    return `"${m.title}"`;
+  });
+}
+
 // ---- main ----------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
@@ -314,8 +456,11 @@ async function main(): Promise<number> {
     const started = ready && (await step('the stack starts: replicas healthy, nginx, Alertmanager and Prometheus ready', () => startStack(stack, databaseUrl)));
 
     if (started) {
+      const stackStarted = Date.now();
       const codes: string[] = [];
+      await webhookWarningStep(stack);
       await trafficSteps(stack, codes);
+      await tlsSteps(stack);
       if (codes.length === 0) throw new Error('no short links were created; the remaining steps need them');
       // Steady GETs through nginx from here on: mostly redirects, some unknown codes (404).
       stack.load = new Load(() => {
@@ -329,6 +474,7 @@ async function main(): Promise<number> {
       await observabilitySteps(stack);
       await killSteps(stack);
       await alertSteps(stack, codes);
+      await webhookSteps(stack, stackStarted - 60_000);
       await rolloutSteps(stack);
       await stack.load.stop();
 

@@ -85,30 +85,41 @@ async function listConf(dir: string): Promise<string[]> {
 export interface NginxRender {
   /** Rendered nginx.conf; run `nginx -p prefix -c conf -e errorLog`. */
   conf: string;
+  /** The throwaway self-signed certificate nginx serves on `tlsPort` (PEM), for a client to trust. */
+  certificate: string;
+  /** Where ACME challenge files go (what compose's acme-webroot volume is). */
+  acmeWebroot: string;
   prefix: string;
   errorLog: string;
   accessLog: string;
 }
 
 /**
- * nginx: listen ports (80 -> `port`, 8081 -> `statusPort`) on 127.0.0.1, `server appN:3000` ->
- * `upstreams.appN`, /etc/nginx and /var/log/nginx -> `dir`, temp paths into `dir`, `user` kept
- * only when we are root (as root, the workers keep root so they can write the temp dir).
+ * nginx: listen ports (80 -> `port`, 443 -> `tlsPort`, 8081 -> `statusPort`) on 127.0.0.1,
+ * `server appN:3000` -> `upstreams.appN`, /etc/nginx, /var/www/acme and /var/log/nginx -> `dir`,
+ * temp paths into `dir`, `user` kept only when we are root (as root, the workers keep root so they
+ * can write the temp dir). The certificate comes from ops/certs/self-signed.sh, as in compose.
+ * `terminators` fills snippets/hop-real-ip.conf the way an operator lists a TLS terminator.
  */
 export async function renderNginx(opts: {
   dir: string;
   port: number;
+  tlsPort: number;
   statusPort: number;
   upstreams: Record<string, string>;
+  terminators?: string[];
 }): Promise<NginxRender> {
   const root = join(opts.dir, 'nginx');
   const src = join(OPS, 'nginx');
-  for (const sub of ['conf.d', 'snippets', 'logs', 'temp']) await mkdir(join(root, sub), { recursive: true });
+  for (const sub of ['conf.d', 'snippets', 'logs', 'temp', 'certs', 'acme']) await mkdir(join(root, sub), { recursive: true });
+  const certs = run(['sh', join(OPS, 'certs', 'self-signed.sh'), 'localhost', join(root, 'certs')]);
+  if (certs.code !== 0) throw new Error(`render: ops/certs/self-signed.sh failed: ${certs.out}`);
 
   const common = (text: string) =>
     text
       .replaceAll('/etc/nginx/', `${root}/`)
       .replaceAll('/var/log/nginx/', `${root}/logs/`)
+      .replaceAll('/var/www/acme', `${root}/acme`)
       .replaceAll('/var/run/nginx.pid', `${root}/nginx.pid`);
 
   let main = common(await readFile(join(src, 'nginx.conf'), 'utf8'));
@@ -125,7 +136,7 @@ export async function renderNginx(opts: {
   );
   await writeFile(join(root, 'nginx.conf'), main);
 
-  const ports: Record<string, number> = { '80': opts.port, '8081': opts.statusPort };
+  const ports: Record<string, number> = { '80': opts.port, '443': opts.tlsPort, '8081': opts.statusPort };
   for (const file of await listConf(join(src, 'conf.d'))) {
     let text = common(await readFile(join(src, 'conf.d', file), 'utf8'));
     if (/\blisten\s/.test(text)) {
@@ -145,10 +156,16 @@ export async function renderNginx(opts: {
     await writeFile(join(root, 'conf.d', file), text);
   }
   for (const file of await listConf(join(src, 'snippets'))) {
-    await writeFile(join(root, 'snippets', file), common(await readFile(join(src, 'snippets', file), 'utf8')));
+    let text = common(await readFile(join(src, 'snippets', file), 'utf8'));
+    if (file === 'hop-real-ip.conf' && opts.terminators?.length) {
+      text = `${opts.terminators.map((address) => `set_real_ip_from ${address};`).join('\n')}\n${text}`;
+    }
+    await writeFile(join(root, 'snippets', file), text);
   }
   return {
     conf: join(root, 'nginx.conf'),
+    certificate: await readFile(join(root, 'certs', 'fullchain.pem'), 'utf8'),
+    acmeWebroot: join(root, 'acme'),
     prefix: root,
     errorLog: join(root, 'logs', 'error.log'),
     accessLog: join(root, 'logs', 'access.log'),

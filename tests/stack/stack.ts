@@ -19,7 +19,7 @@ import {
   supportsWebhookUrlFile,
 } from './render.ts';
 import { assert, note } from './report.ts';
-import { FakeDiscord, isHealthy, request, waitFor, type Load } from './traffic.ts';
+import { FakeDiscord, isHealthy, request, trustCertificate, waitFor, type Load } from './traffic.ts';
 
 export const PG_ADMIN_URL = process.env.HOP_DRILL_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.HOP_DRILL_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -29,6 +29,12 @@ export const CHAOS_TOKEN = `drill-chaos-${hex(12)}`;
 export const ADMIN_TOKEN = `drill-admin-${hex(12)}`;
 // The replicas run hop's default AUTH_MODE=keys with this first admin key, the way compose seeds it.
 export const API_KEY = generateKey().key;
+/** HOP_RUNBOOK_URL for the drill: not the upstream one, so the links prove the base is configuration. */
+export const RUNBOOK_BASE = 'https://runbooks.drill.example/hop/runbook.md';
+/** What .env.example used to ship; app2 runs with it to prove a placeholder webhook is reported. */
+export const PLACEHOLDER_WEBHOOK = 'https://discord.com/api/webhooks/<id>/<token>';
+/** The drill's nginx lists 127.0.0.1 as a TLS terminator in front, to prove client addresses flow through. */
+export const TERMINATOR = '127.0.0.1';
 
 export interface Stack {
   dir: string;
@@ -36,14 +42,21 @@ export interface Stack {
   database: string | null;
   replicas: Supervisor[];
   nginx: Started | null;
+  /** Where ACME http-01 challenge files go, and the certificate nginx serves. */
+  acmeWebroot: string | null;
   prometheus: Started | null;
   alertmanager: Started | null;
   discord: FakeDiscord | null;
   load: Load | null;
-  ports: { nginx: number; nginxStatus: number; prometheus: number; alertmanager: number; discord: number };
+  ports: { nginx: number; nginxTls: number; nginxStatus: number; prometheus: number; alertmanager: number; discord: number };
 }
 
-export const edge = (s: Stack) => `http://127.0.0.1:${s.ports.nginx}`;
+/** The public edge clients use: HTTPS. */
+export const edge = (s: Stack) => `https://127.0.0.1:${s.ports.nginxTls}`;
+/** nginx's plain-HTTP port: ACME challenges, redirects, and what a terminator in front forwards. */
+export const edgeHttp = (s: Stack) => `http://127.0.0.1:${s.ports.nginx}`;
+/** nginx's internal listener (compose never publishes it): operations endpoints. */
+export const edgeInternal = (s: Stack) => `http://127.0.0.1:${s.ports.nginxStatus}`;
 export const replicaUrl = (r: Supervisor) => `http://127.0.0.1:${r.port}`;
 export const promUrl = (s: Stack) => `http://127.0.0.1:${s.ports.prometheus}`;
 
@@ -108,6 +121,8 @@ export async function startStack(stack: Stack, databaseUrl: string): Promise<str
   }
 
   const nginx = await renderUpstreams(stack, Object.fromEntries(stack.replicas.map((r) => [r.name, r])));
+  trustCertificate(nginx.certificate);
+  stack.acmeWebroot = nginx.acmeWebroot;
   stack.nginx = spawnLogged('nginx', [bins.nginx!, '-p', nginx.prefix, '-c', nginx.conf, '-e', nginx.errorLog, '-g', 'daemon off;'], {
     cwd: stack.dir,
     logDir: stack.logs,
@@ -137,6 +152,7 @@ export async function startStack(stack: Stack, databaseUrl: string): Promise<str
     alertmanager: `127.0.0.1:${stack.ports.alertmanager}`,
     prometheus: `127.0.0.1:${stack.ports.prometheus}`,
     interval: '1s',
+    runbookBase: RUNBOOK_BASE,
   });
   note(`Prometheus rendering drops the exporter jobs (${prom.dropped.join(', ')}): no exporters run here`);
   stack.prometheus = spawnLogged('prometheus', [
@@ -164,12 +180,16 @@ export function newReplica(stack: Stack, name: string, port: number, databaseUrl
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl,
       REDIS_URL,
-      BASE_URL: `http://127.0.0.1:${stack.ports.nginx}`,
+      BASE_URL: `https://127.0.0.1:${stack.ports.nginxTls}`,
       CHAOS_TOKEN,
       ADMIN_TOKEN,
       HOP_INITIAL_ADMIN_KEY: API_KEY,
       LOG_LEVEL: 'info',
       SEED: 'false',
+      // As compose runs them: behind nginx, judging the Discord webhook (app2 gets .env.example's
+      // old placeholder, to prove it is reported; its replacements in the rollout get the real one).
+      TRUST_PROXY: 'true',
+      DISCORD_WEBHOOK_URL: name === 'app2' ? PLACEHOLDER_WEBHOOK : (stack.discord?.url ?? ''),
       ...env,
     },
   });
@@ -183,8 +203,10 @@ export async function renderUpstreams(stack: Stack, slots: Record<string, Superv
   const nginx = await renderNginx({
     dir: stack.dir,
     port: stack.ports.nginx,
+    tlsPort: stack.ports.nginxTls,
     statusPort: stack.ports.nginxStatus,
     upstreams: Object.fromEntries(Object.entries(slots).map(([slot, r]) => [slot, `127.0.0.1:${r.port}`])),
+    terminators: [TERMINATOR],
   });
   const test = run([binaries().nginx!, '-t', '-p', nginx.prefix, '-c', nginx.conf, '-e', nginx.errorLog]);
   assert(test.code === 0, `nginx -t failed on the rendering:\n${test.out}`);
@@ -210,11 +232,12 @@ export function newStack(dir: string): Stack {
     database: null,
     replicas: [],
     nginx: null,
+    acmeWebroot: null,
     prometheus: null,
     alertmanager: null,
     discord: null,
     load: null,
-    ports: { nginx: freePort(), nginxStatus: freePort(), prometheus: freePort(), alertmanager: freePort(), discord: freePort() },
+    ports: { nginx: freePort(), nginxTls: freePort(), nginxStatus: freePort(), prometheus: freePort(), alertmanager: freePort(), discord: freePort() },
   };
 }
 
