@@ -210,7 +210,7 @@ describe('blocklist file', () => {
   it('is loaded at start and again on SIGHUP; an unreadable file stops start-up with one line', async () => {
     const file = path.join(dir, 'process-list.txt');
     writeFileSync(file, 'sighup-a.example\n');
-    const child = await spawnHop(database.url, { BLOCKLIST_FILE: file });
+    const child = await spawnHop(database.url, { BLOCKLIST_FILE: file, DB_POOL_MAX: '3' });
     const create = (url: string) => fetch(`${child.base}/urls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ original_url: url }) }).then((r) => r.status);
     try {
       expect(await create('https://sighup-a.example/')).toBe(400);
@@ -225,7 +225,7 @@ describe('blocklist file', () => {
     }
     const broken = Bun.spawn(['bun', 'run', 'src/main.ts'], {
       cwd: path.resolve(import.meta.dir, '../..'),
-      env: { ...process.env, PORT: '0', DATABASE_URL: database.url, BLOCKLIST_FILE: path.join(dir, 'nope.txt'), SEED: 'false', LOG_LEVEL: 'silent' },
+      env: { ...process.env, PORT: '0', DATABASE_URL: database.url, DB_POOL_MAX: '2', BLOCKLIST_FILE: path.join(dir, 'nope.txt'), SEED: 'false', LOG_LEVEL: 'silent' },
       stdout: 'ignore',
       stderr: 'pipe',
     });

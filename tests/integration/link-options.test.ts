@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
 import { waitFor } from '../support/wait.ts';
-import { spawnHop } from '../support/process.ts';
+import { spawnHop, type HopProcess } from '../support/process.ts';
 import { PrivateRedis, privatePostgres } from '../support/services.ts';
 
 let database: TestDatabase;
@@ -160,9 +160,12 @@ describe('click limits', () => {
  */
 async function raceTwoReplicaProcesses(env: Record<string, string>, beforeRace: () => Promise<void> = async () => {}) {
   const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/race', max_clicks: 100 });
-  const replicas = [await spawnHop(database.url, env), await spawnHop(database.url, env)];
+  // Small pools: the Postgres server is shared; a long queue wait so no request answers 503 meanwhile.
+  const settings = { DB_POOL_MAX: '4', DB_QUEUE_TIMEOUT_MS: '20000', ...env };
+  const replicas: HopProcess[] = [];
   let statuses: number[];
   try {
+    for (let i = 0; i < 2; i++) replicas.push(await spawnHop(database.url, settings));
     // Warm both replicas' caches (HEAD spends nothing), so the race is on the limit, not on the first load.
     for (const replica of replicas) await fetch(`${replica.base}/${link.short_code}`, { method: 'HEAD', redirect: 'manual' });
     await beforeRace();

@@ -23,7 +23,11 @@ export async function spawnHop(databaseUrl: string, env: Record<string, string> 
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   while (!(await fetch(`${base}/health`).then((r) => r.ok, () => false))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('hop did not start');
+    if (Date.now() > deadline || child.exitCode !== null) {
+      // A hop that hangs in start-up must not outlive the test that gave up on it.
+      child.kill('SIGKILL');
+      throw new Error('hop did not start');
+    }
     await Bun.sleep(50);
   }
   return {
