@@ -13,7 +13,7 @@ import { UrlService } from '../../src/urls/service.ts';
 import type { TestDatabase } from '../support/env.ts';
 import type { RunningHop } from '../support/hop.ts';
 import { twoReplicas, type Replicas } from '../support/replicas.ts';
-import { waitFor } from '../support/wait.ts';
+import { HOOK_TIMEOUT_MS, waitFor } from '../support/wait.ts';
 import { spawnHop } from '../support/process.ts';
 
 let database: TestDatabase;
@@ -26,11 +26,11 @@ let replicas: Replicas;
 beforeAll(async () => {
   replicas = await twoReplicas('abuse');
   ({ database, hop, other } = replicas);
-});
+}, HOOK_TIMEOUT_MS);
 afterAll(async () => {
   await replicas.stop();
   rmSync(dir, { recursive: true, force: true });
-});
+}, HOOK_TIMEOUT_MS);
 
 async function link(url: string, extra: Record<string, unknown> = {}) {
   const { status, body } = await hop.json('/urls', { original_url: url, ...extra });

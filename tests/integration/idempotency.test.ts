@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { IdempotencyService, scopeOf } from '../../src/idempotency/service.ts';
 import type { TestDatabase } from '../support/env.ts';
 import type { RunningHop } from '../support/hop.ts';
+import { HOOK_TIMEOUT_MS } from '../support/wait.ts';
 import { twoReplicas, type Replicas } from '../support/replicas.ts';
 
 let database: TestDatabase;
@@ -17,10 +18,10 @@ let replicas: Replicas;
 beforeAll(async () => {
   replicas = await twoReplicas('idempotency');
   ({ database, hop, other } = replicas);
-});
+}, HOOK_TIMEOUT_MS);
 afterAll(async () => {
   await replicas.stop();
-});
+}, HOOK_TIMEOUT_MS);
 
 async function post(target: RunningHop, path: string, key: string | null, body: unknown) {
   const response = await target.request(path, {

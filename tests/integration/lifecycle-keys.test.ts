@@ -6,6 +6,7 @@ import { OPEN_ACTOR } from '../../src/auth/actor.ts';
 import { KeyService } from '../../src/auth/service.ts';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
+import { HOOK_TIMEOUT_MS } from '../support/wait.ts';
 
 let database: TestDatabase;
 let hop: RunningHop;
@@ -21,11 +22,11 @@ beforeAll(async () => {
   const bob = (await hop.json('/users', { username: 'bob', email: 'bob@example.com' }, 'POST', keys.admin)).body.id;
   keys.alice = (await service.create({ role: 'user', user_id: alice }, OPEN_ACTOR)).key;
   keys.bob = (await service.create({ role: 'user', user_id: bob }, OPEN_ACTOR)).key;
-});
+}, HOOK_TIMEOUT_MS);
 afterAll(async () => {
   await hop.stop();
   await database.drop();
-});
+}, HOOK_TIMEOUT_MS);
 
 async function create(key: string, body: Record<string, unknown>, idempotencyKey?: string) {
   const response = await hop.request('/urls', {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
-import { waitFor } from '../support/wait.ts';
+import { HOOK_TIMEOUT_MS, waitFor } from '../support/wait.ts';
 import { spawnHop, type HopProcess } from '../support/process.ts';
 import { PrivateRedis, privatePostgres } from '../support/services.ts';
 
@@ -13,11 +13,11 @@ let hop: RunningHop;
 beforeAll(async () => {
   database = await freshDatabase('link_options');
   hop = await startHop(database.db);
-});
+}, HOOK_TIMEOUT_MS);
 afterAll(async () => {
   await hop.stop();
   await database.drop();
-});
+}, HOOK_TIMEOUT_MS);
 
 const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
 

@@ -5,6 +5,7 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
+import { HOOK_TIMEOUT_MS } from '../support/wait.ts';
 
 let database: TestDatabase;
 let hop: RunningHop;
@@ -14,11 +15,11 @@ beforeAll(async () => {
   database = await freshDatabase('qr');
   hop = await startHop(database.db);
   link = (await hop.json('/urls', { original_url: 'https://example.com/printed', short_code: 'poster' })).body;
-});
+}, HOOK_TIMEOUT_MS);
 afterAll(async () => {
   await hop.stop();
   await database.drop();
-});
+}, HOOK_TIMEOUT_MS);
 
 function decodePng(bytes: Uint8Array): { width: number; height: number; text: string | undefined } {
   const image = PNG.sync.read(Buffer.from(bytes));
