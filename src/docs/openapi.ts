@@ -42,6 +42,14 @@ const ERROR_TEXT: Record<number, string> = {
   503: 'Postgres unreachable (Retry-After: 1)',
 };
 
+const REQUEST_ID_HEADER = { schema: { type: 'string' }, description: "the caller's X-Request-Id when it is sane, else a fresh one; on every log line of the request" };
+const RETRY_AFTER = { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds to wait before retrying' } };
+const ERROR_HEADERS: Record<number, Json> = {
+  401: { 'WWW-Authenticate': { schema: { type: 'string' }, description: 'the scheme to authenticate with' } },
+  429: RETRY_AFTER,
+  503: RETRY_AFTER,
+};
+
 const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 const plain = (schema: unknown): Json => JSON.parse(JSON.stringify(schema)) as Json;
 
@@ -156,7 +164,10 @@ export function openApiDocument(app: AnyElysia, info: DocumentInfo): Json {
       }
       successResponses(method, path, operation, itemSchemas);
       for (const status of errorStatuses(method, path, operation)) {
-        operation.responses[status] ??= { description: ERROR_TEXT[status], content: jsonContent(errorSchema) };
+        operation.responses[status] ??= { description: ERROR_TEXT[status], content: jsonContent(errorSchema), ...(ERROR_HEADERS[status] ? { headers: ERROR_HEADERS[status] } : {}) };
+      }
+      for (const response of Object.values(operation.responses as Record<string, Json>)) {
+        response.headers = { 'X-Request-Id': REQUEST_ID_HEADER, ...response.headers };
       }
       for (const [status, response] of Object.entries(operation.responses as Record<string, Json>)) {
         if (response.description?.startsWith('Response for status')) response.description = status.startsWith('2') ? 'success' : ERROR_TEXT[Number(status)] ?? 'see the schema';

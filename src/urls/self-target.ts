@@ -45,6 +45,8 @@ export class SelfTargets {
     this.localNames.add(machineName().toLowerCase());
     this.localNames.add(listenHost.toLowerCase());
     if (listenPort > 0) this.ports.add(listenPort);
+    // Behind nginx the public port (BASE_URL's) reaches hop too: http://127.0.0.1/ on the compose host.
+    this.ports.add(this.base.port);
   }
 
   /** Called once the server listens (PORT=0 picks the port only then). */

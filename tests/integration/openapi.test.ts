@@ -117,6 +117,9 @@ describe('the OpenAPI document', () => {
         problems.push(`${name}: status ${response.status} is not documented`);
         continue;
       }
+      for (const header of Object.keys(documented.headers ?? {}).filter((name) => ['X-Request-Id', 'X-Total-Count', 'Location'].includes(name))) {
+        if (!response.headers.has(header)) problems.push(`${name}: documented header ${header} missing`);
+      }
       const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!;
       const text = await response.text();
       if (!documented.content) {

@@ -55,6 +55,11 @@ describe('short codes', () => {
     ];
     for (const target of spellings) expect(() => checkTargetUrl(target, 'url', (url) => hop.matches(url))).toThrow('shortener');
     expect(checkTargetUrl('http://127.0.0.1:41235/', 'url', (url) => hop.matches(url))).toBe('http://127.0.0.1:41235/');
+    // Behind nginx: BASE_URL's port on this host is hop's front door.
+    const fronted = new SelfTargets('http://localhost', '0.0.0.0', 3000);
+    expect(() => checkTargetUrl('http://127.0.0.1/x', 'url', (url) => fronted.matches(url))).toThrow('shortener');
+    expect(() => checkTargetUrl('http://[::1]:80/x', 'url', (url) => fronted.matches(url))).toThrow('shortener');
+    expect(checkTargetUrl('http://127.0.0.1:8080/x', 'url', (url) => fronted.matches(url))).toBe('http://127.0.0.1:8080/x');
   });
 
   it('stores the URL visitors are sent to, not the spelling that was sent', () => {
