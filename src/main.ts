@@ -24,7 +24,7 @@ import { LogRing } from './logging/log-ring.ts';
 import { createLogger, closeLogs } from './logging/logger.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { clickObserver, foldObserver, maintenanceObserver } from './metrics/observers.ts';
-import { serve } from './server.ts';
+import { checkListenable, serve } from './server.ts';
 import { describeStartupFailure } from './startup-failure.ts';
 import { Maintenance } from './stats/maintenance.ts';
 import { RollupFolder } from './stats/rollup-folder.ts';
@@ -72,6 +72,7 @@ process.on('SIGINT', () => onSignal('SIGINT'));
 
 let databaseUrl = config.databaseUrl;
 try {
+  checkListenable({ port: config.port, hostname: config.host });
   if (!databaseUrl) {
     logger.info({ dataDir: config.dataDir, port: config.embeddedPgPort }, 'no DATABASE_URL: starting embedded Postgres');
     embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log: (line) => logger.warn(line), signal: startup.signal });

@@ -27,3 +27,13 @@ export function serve(app: App, { port, hostname }: ListenOptions): Server<undef
   app.listeningOn(server.port!);
   return server;
 }
+
+/**
+ * Fails (EADDRINUSE, EADDRNOTAVAIL) when `port` cannot be listened on, before start-up spends time on
+ * Postgres and migrations: a second `bun run start` says so at once. serve() still reports a port
+ * taken in between.
+ */
+export function checkListenable({ port, hostname }: ListenOptions): void {
+  if (port === 0) return;
+  Bun.listen({ hostname, port, socket: { data() {} } }).stop(true);
+}

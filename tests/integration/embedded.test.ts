@@ -26,7 +26,7 @@ afterAll(async () => {
     for (const pid of processesMentioning(dir)) process.kill(pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}, 60_000);
 
 /** A temporary directory; `open` lets other users (the `postgres` user, as root) enter it. */
 function scratch(prefix: string, open = true): string {
