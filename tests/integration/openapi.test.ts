@@ -1,10 +1,13 @@
 // The OpenAPI document is complete and true: every operation has its request body, its success and
 // error responses with schemas, integer ids, and an example request; sent to a running hop, every
 // example gets the documented status and a body the documented schema accepts. /docs serves the
-// API reference from hop itself (nothing from a CDN), at /docs and /docs/ alike.
+// API reference from hop itself (nothing from a CDN), at /docs and /docs/ alike. All of it holds in
+// AUTH_MODE=open (the hackathon contract) and in keys mode with an admin key.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { OPEN_ACTOR } from '../../src/auth/actor.ts';
+import { KeyService } from '../../src/auth/service.ts';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
 
@@ -12,13 +15,21 @@ const ADMIN_TOKEN = 'admin-token-for-the-openapi-test';
 const CHAOS_TOKEN = 'chaos-token-for-the-openapi-test';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
+for (const mode of ['open', 'keys'] as const) describe(`in AUTH_MODE=${mode}`, () => {
 let database: TestDatabase;
 let hop: RunningHop;
 let document: any;
+let apiKey = '';
 
 beforeAll(async () => {
-  database = await freshDatabase('openapi');
-  hop = await startHop(database.db, { env: { ADMIN_TOKEN, CHAOS_TOKEN } });
+  database = await freshDatabase(`openapi_${mode}`);
+  hop = await startHop(database.db, { env: { ADMIN_TOKEN, CHAOS_TOKEN, AUTH_MODE: mode } });
+  if (mode === 'keys') {
+    const keys = new KeyService(database.db);
+    // Key 1 is the one the examples read and revoke; the test acts with key 2.
+    await keys.create({ role: 'admin', name: 'example key' }, OPEN_ACTOR);
+    apiKey = (await keys.create({ role: 'admin', name: 'openapi test' }, OPEN_ACTOR)).key;
+  }
   const response = await hop.request('/docs/json');
   if (process.env.DUMP_OPENAPI) await Bun.write(process.env.DUMP_OPENAPI, await response.clone().text());
   expect(response.status).toBe(200);
@@ -28,6 +39,10 @@ afterAll(async () => {
   await hop.stop();
   await database.drop();
 });
+
+/** Operations that declare the bearer scheme get the API key; the rest their own tokens (/logs, /chaos). */
+const headersFor = (spec: any): Record<string, string> =>
+  spec.security?.length ? { authorization: `Bearer ${apiKey}` } : { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-chaos-token': CHAOS_TOKEN };
 
 interface Operation {
   method: string;
@@ -96,7 +111,7 @@ describe('the OpenAPI document', () => {
       const name = `${method.toUpperCase()} ${path}`;
       const url = new URL(hop.url + path.replace(/\{(\w+)\}/g, (_, key) => encodeURIComponent(String(example.params?.[key]))));
       for (const [key, value] of Object.entries(example.query ?? {})) url.searchParams.set(key, String(value));
-      const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-chaos-token': CHAOS_TOKEN };
+      const headers: Record<string, string> = headersFor(spec);
       let body: FormData | string | undefined;
       const mediaType = Object.keys(spec.requestBody?.content ?? {})[0];
       if (mediaType === 'multipart/form-data') {
@@ -152,14 +167,24 @@ describe('the documented error responses', () => {
       const validate = ajv.compile(spec.responses[String(status)].content['application/json'].schema);
       if (!validate(await response.json())) problems.push(`${name} ${status}: ${ajv.errorsText(validate.errors)}`);
     };
-    const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-chaos-token': CHAOS_TOKEN };
     let checked = 0;
     for (const { method, path, spec } of operations()) {
       const name = `${method.toUpperCase()} ${path}`;
+      const headers = headersFor(spec);
       const example = spec['x-example'] ?? {};
       const json = spec.requestBody?.content?.['application/json'];
       const withParams = (overrides: Record<string, unknown> = {}) =>
         hop.url + path.replace(/\{(\w+)\}/g, (_: string, key: string) => encodeURIComponent(String(overrides[key] ?? example.params?.[key])));
+      if (spec.security?.length) {
+        // Without a key (the example's body otherwise): the documented 401, with its challenge.
+        const body = json && example.body !== undefined ? JSON.stringify(example.body) : undefined;
+        const form = spec.requestBody?.content?.['multipart/form-data'] ? new FormData() : undefined;
+        if (form) for (const [field, value] of Object.entries(example.body as Record<string, string>)) form.append(field, new File([value], `${field}.csv`));
+        const response = await fetch(withParams(), { method: method.toUpperCase(), headers: body ? { 'content-type': 'application/json' } : {}, body: body ?? form });
+        if (!response.headers.get('www-authenticate')?.startsWith('Bearer')) problems.push(`${name}: 401 without WWW-Authenticate: Bearer`);
+        await check(name, spec, 401, response);
+        checked += 1;
+      }
       if (path.includes('{id}')) {
         const body = json ? JSON.stringify(example.body) : undefined;
         const response = await fetch(withParams({ id: 2147483647 }), { method: method.toUpperCase(), headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body });
@@ -176,6 +201,14 @@ describe('the documented error responses', () => {
     expect(problems).toEqual([]);
   });
 });
+
+if (mode === 'keys') {
+  it('declares the bearer scheme on every protected operation', () => {
+    expect(Object.keys(document.components.securitySchemes ?? {})).toContain('bearer');
+    const unprotected = operations().filter(({ path, spec }) => !spec.security?.length && !['/health', '/ready', '/metrics', '/logs', '/chaos', '/{short_code}'].includes(path)).map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+    expect(unprotected).toEqual([]);
+  });
+}
 
 describe('/docs', () => {
   it('serves the API reference page from hop itself at /docs and /docs/, under a CSP allowing only hop', async () => {
@@ -201,4 +234,5 @@ describe('/docs', () => {
     expect((await hop.request('/docs/assets/nope.js')).status).toBe(404);
     expect((await hop.request('/docs/assets/..%2Fpackage.json')).status).toBe(404);
   });
+});
 });
