@@ -2,7 +2,8 @@ import { describe, expect, it } from 'bun:test';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkDeploymentSecrets, generateSecret, GENERATED_SECRETS, isPlaceholder, renderEnvFile } from '../../src/secrets.ts';
+import { generateKey } from '../../src/auth/key-format.ts';
+import { checkDeploymentSecrets, generateSecret, GENERATED_SECRETS, INITIAL_ADMIN_KEY, isPlaceholder, renderEnvFile } from '../../src/secrets.ts';
 
 const REPO = join(import.meta.dir, '../..');
 
@@ -23,6 +24,7 @@ describe('renderEnvFile', () => {
     const values = Object.fromEntries(rendered.split('\n').filter((l) => /^[A-Z0-9_]+=/.test(l)).map((l) => l.split(/=(.*)/s).slice(0, 2)));
     for (const name of GENERATED_SECRETS) expect(values[name]).toMatch(/^[0-9a-f]{64}$/);
     expect(new Set(GENERATED_SECRETS.map((n) => values[n])).size).toBe(GENERATED_SECRETS.length);
+    expect(values[INITIAL_ADMIN_KEY]).toMatch(/^hop_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}$/);
     expect(checkDeploymentSecrets(values).errors).toEqual([]);
     // Comments and non-secret settings are carried over.
     expect(rendered).toContain('LOG_LEVEL=info');
@@ -35,7 +37,13 @@ describe('renderEnvFile', () => {
 });
 
 describe('checkDeploymentSecrets', () => {
-  const good = Object.fromEntries(GENERATED_SECRETS.map((n) => [n, generateSecret()]));
+  const good = { ...Object.fromEntries(GENERATED_SECRETS.map((n) => [n, generateSecret()])), [INITIAL_ADMIN_KEY]: generateKey().key };
+
+  it('asks for a well-formed first admin key unless AUTH_MODE=open', () => {
+    expect(checkDeploymentSecrets({ ...good, [INITIAL_ADMIN_KEY]: '' }).errors).toEqual([expect.stringContaining('HOP_INITIAL_ADMIN_KEY is not set')]);
+    expect(checkDeploymentSecrets({ ...good, [INITIAL_ADMIN_KEY]: 'change-me' }).errors).toEqual([expect.stringContaining('HOP_INITIAL_ADMIN_KEY is not an API key')]);
+    expect(checkDeploymentSecrets({ ...good, [INITIAL_ADMIN_KEY]: '', AUTH_MODE: 'open' }).errors).toEqual([]);
+  });
 
   it('rejects missing, placeholder and short secrets by name, never echoing the value', () => {
     const { errors } = checkDeploymentSecrets({ ...good, POSTGRES_PASSWORD: 'change-me-postgres', REDIS_PASSWORD: '', GRAFANA_ADMIN_PASSWORD: 'short-one', CHAOS_TOKEN: 'change-me' });
@@ -66,7 +74,7 @@ describe('bun run secrets (the CLI)', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('POSTGRES_PASSWORD is a placeholder');
     expect(bad.err).toContain('ADMIN_TOKEN is not set');
-    const good = Object.fromEntries(GENERATED_SECRETS.map((n) => [n, generateSecret()]));
+    const good = { ...Object.fromEntries(GENERATED_SECRETS.map((n) => [n, generateSecret()])), [INITIAL_ADMIN_KEY]: generateKey().key };
     const ok = run(['check'], { ...good, DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/<id>/<token>' });
     expect(ok.code).toBe(0);
     expect(ok.err).toContain('DISCORD_WEBHOOK_URL is a placeholder');
@@ -87,6 +95,7 @@ describe('bun run secrets (the CLI)', () => {
     try {
       await Bun.write(join(dir, 'src/secrets-cli.ts'), Bun.file(cli));
       await Bun.write(join(dir, 'src/secrets.ts'), Bun.file(join(REPO, 'src/secrets.ts')));
+      await Bun.write(join(dir, 'src/auth/key-format.ts'), Bun.file(join(REPO, 'src/auth/key-format.ts')));
       await Bun.write(join(dir, '.env.example'), Bun.file(join(REPO, '.env.example')));
       const copy = (args: string[]) => {
         const proc = Bun.spawnSync(['bun', join(dir, 'src/secrets-cli.ts'), ...args], { cwd: dir, stdout: 'pipe', stderr: 'pipe' });
