@@ -170,7 +170,9 @@ async function createLinks(base: string, count: number, set = 'seed', options: R
     );
     codes.push(...batch.map((link) => link.short_code));
   }
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'hop-bench-')), 'codes.txt');
+  const dir = mkdtempSync(path.join(tmpdir(), 'hop-bench-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'codes.txt');
   writeFileSync(file, codes.join('\n') + '\n');
   return file;
 }
