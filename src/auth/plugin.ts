@@ -56,7 +56,9 @@ export function authPlugin({ mode, anonymousShorten, resolver, failures, writes,
     return new AppError('unauthorized', message, undefined, { 'www-authenticate': `${CHALLENGE['www-authenticate']}, error="${error}"` });
   };
 
-  return new Elysia({ name: 'auth', seed }).resolve({ as: 'global' }, async (context): Promise<{ actor: Actor }> => {
+  // derive, not resolve: it runs before body validation, so a caller without a key learns nothing
+  // about a route's schema (401 before 400).
+  return new Elysia({ name: 'auth', seed }).derive({ as: 'global' }, async (context): Promise<{ actor: Actor }> => {
     if (mode === 'open') return { actor: OPEN_ACTOR };
     const { route, request } = context;
     if (isPublicRoute(route)) return { actor: ANONYMOUS };

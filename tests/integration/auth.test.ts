@@ -163,6 +163,16 @@ describe('AUTH_MODE=keys: the route matrix', () => {
     expect(await fingerprint()).toBe(before);
   }, 120_000);
 
+  it('answers 401 before looking at the body: a caller without a key learns nothing of a schema', async () => {
+    // (A body that is not JSON at all, or not an object, is refused while parsing, before anyone is
+    // asked for a key: that answer says nothing about the route.)
+    for (const [path, body] of [['/urls', { original_url: 42 }], ['/keys', { role: 'root' }], ['/users', { username: 7 }]] as const) {
+      const response = await hop.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect({ path, status: response.status }).toEqual({ path, status: 401 });
+      expect(JSON.stringify(await response.json())).not.toContain('details');
+    }
+  });
+
   it('gives a user key its own resources, 404 for another user\'s, 403 for admin actions, and an admin everything', async () => {
     for (const row of ROWS) {
       for (const [who, key, wanted] of [['own', keys.alice, row.own], ['other', keys.bob, row.other], ['admin', keys.admin, row.admin]] as const) {
