@@ -32,6 +32,6 @@ if (args[0] === 'check') {
       process.exit(1);
     }
     await writeFile(target, text, { mode: 0o600 });
-    console.log('hop secrets: wrote .env (mode 600) with fresh POSTGRES_PASSWORD, REDIS_PASSWORD, ADMIN_TOKEN, GRAFANA_ADMIN_PASSWORD and HOP_INITIAL_ADMIN_KEY (the first admin API key)');
+    console.log('hop secrets: wrote .env (mode 600) with fresh POSTGRES_PASSWORD, REDIS_PASSWORD, ADMIN_TOKEN, GRAFANA_ADMIN_PASSWORD, GRAFANA_DB_PASSWORD and HOP_INITIAL_ADMIN_KEY (the first admin API key)');
   }
 }

@@ -20,7 +20,7 @@ export function generateSecret(): string {
 }
 
 /** The .env values `bun run secrets` fills in; the rest of .env.example is copied as it is. */
-export const GENERATED_SECRETS = ['POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'ADMIN_TOKEN', 'GRAFANA_ADMIN_PASSWORD'] as const;
+export const GENERATED_SECRETS = ['POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'ADMIN_TOKEN', 'GRAFANA_ADMIN_PASSWORD', 'GRAFANA_DB_PASSWORD'] as const;
 /** The first admin API key (docs/api.md, "Access control"): an API key, not a password. */
 export const INITIAL_ADMIN_KEY = 'HOP_INITIAL_ADMIN_KEY';
 

@@ -321,6 +321,38 @@ describe('Grafana', () => {
     });
   }
 
+  test('every provisioned dashboard is checked: PromQL ones above, SQL ones here and in the stack drill', async () => {
+    const files = (await readdir(join(OPS, 'grafana', 'dashboards'))).filter((f) => f.endsWith('.json')).sort();
+    expect(files).toEqual([...dashboards, 'hop-links.json'].sort());
+  });
+
+  test('hop-links.json: every panel reads the click rollups through the hop-postgres datasource, never Prometheus', async () => {
+    const dashboard = JSON.parse(await readFile(join(OPS, 'grafana', 'dashboards', 'hop-links.json'), 'utf8'));
+    const panels = flattenPanels(dashboard.panels as Panel[]).filter((p) => p.type !== 'row');
+    expect(panels.map((p) => p.title)).toEqual([expect.stringMatching(/top links/i), expect.stringMatching(/humans and bots/i), expect.stringMatching(/bot share/i)]);
+    for (const panel of panels) {
+      expect(panel.datasource?.uid, panel.title).toBe('hop-postgres');
+      expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
+      for (const target of panel.targets ?? []) {
+        expect(target.expr, panel.title).toBeUndefined();
+        expect(target.rawSql, panel.title).toMatch(/^SELECT [\s\S]+\sFROM link_clicks_daily\b/);
+        // The raw click partitions grow without bound: panels read the rollups only.
+        expect(target.rawSql, panel.title).not.toMatch(/\bevents/);
+      }
+    }
+  });
+
+  test('the PostgreSQL datasource logs in as hop_grafana, the role the init script makes, with the password from the environment', async () => {
+    const ds = parse(await readFile(join(OPS, 'grafana', 'provisioning', 'datasources', 'postgres.yml'), 'utf8'));
+    const pg = ds.datasources.find((d: { uid: string }) => d.uid === 'hop-postgres');
+    expect(pg).toMatchObject({ type: 'grafana-postgresql-datasource', url: 'postgres:5432', user: 'hop_grafana', jsonData: { database: 'hop' } });
+    expect(pg.secureJsonData.password).toBe('$GRAFANA_DB_PASSWORD');
+    const init = await readFile(join(OPS, 'postgres', 'init', '10-grafana-role.sh'), 'utf8');
+    expect(init).toContain('-v role=hop_grafana -v password="$GRAFANA_DB_PASSWORD"');
+    expect(init).toContain('GRANT pg_read_all_data TO :"role";');
+    expect(init).not.toMatch(/GRANT (ALL|INSERT|UPDATE|DELETE)|pg_write_all_data/i);
+  });
+
   test('the overview covers RED, redirects, cache, clicks, pool, event loop, memory, replicas and SLO burn', async () => {
     const dashboard = JSON.parse(await readFile(join(OPS, 'grafana', 'dashboards', 'hop-overview.json'), 'utf8'));
     const exprs = flattenPanels(dashboard.panels).flatMap((p) => p.targets ?? []).map((t) => t.expr ?? '');

@@ -76,7 +76,7 @@ export interface Panel {
   type: string;
   title: string;
   datasource?: { type?: string; uid?: string };
-  targets?: { expr?: string; refId: string; datasource?: { uid?: string } }[];
+  targets?: { expr?: string; rawSql?: string; refId: string; datasource?: { uid?: string } }[];
   panels?: Panel[];
 }
 

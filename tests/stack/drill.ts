@@ -21,7 +21,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisClient } from 'bun';
-import { checkDashboard } from './dashboards.ts';
+import { checkDashboard, checkSqlDashboard } from './dashboards.ts';
 import { rolloutSteps } from './rollout.ts';
 import type { Supervisor } from './processes.ts';
 import { REPO_ROOT, run } from './render.ts';
@@ -250,7 +250,7 @@ async function tlsSteps(stack: Stack): Promise<void> {
 }
 // ---- 2. Prometheus targets, rules and dashboards --------------------------------------------
 
-async function observabilitySteps(stack: Stack): Promise<void> {
+async function observabilitySteps(stack: Stack, codes: string[]): Promise<void> {
   section('2. Prometheus targets, rules and dashboards');
 
   await step('every Prometheus target is up', async () => {
@@ -288,6 +288,8 @@ async function observabilitySteps(stack: Stack): Promise<void> {
   await step('every panel on hop / overview returns data', () => checkDashboard(stack, 'hop-overview.json', false));
   await step('every panel on hop / infrastructure that does not need an exporter returns data', () =>
     checkDashboard(stack, 'hop-infrastructure.json', true));
+  await step('every panel on hop / links returns clicks read by a SELECT-only role, which cannot write', () =>
+    checkSqlDashboard(stack, 'hop-links.json', `${edge(stack)}/${codes[0]}`));
 }
 
 // ---- 3. chaos kill under load ----------------------------------------------------------------
@@ -471,7 +473,7 @@ async function main(): Promise<number> {
       }, 40);
       stack.load.start();
       await sleep(5_000);
-      await observabilitySteps(stack);
+      await observabilitySteps(stack, codes);
       await killSteps(stack);
       await alertSteps(stack, codes);
       await webhookSteps(stack, stackStarted - 60_000);

@@ -46,11 +46,12 @@ describe('checkDeploymentSecrets', () => {
   });
 
   it('rejects missing, placeholder and short secrets by name, never echoing the value', () => {
-    const { errors } = checkDeploymentSecrets({ ...good, POSTGRES_PASSWORD: 'change-me-postgres', REDIS_PASSWORD: '', GRAFANA_ADMIN_PASSWORD: 'short-one', CHAOS_TOKEN: 'change-me' });
-    expect(errors).toHaveLength(4);
+    const { errors } = checkDeploymentSecrets({ ...good, POSTGRES_PASSWORD: 'change-me-postgres', REDIS_PASSWORD: '', GRAFANA_ADMIN_PASSWORD: 'short-one', GRAFANA_DB_PASSWORD: '', CHAOS_TOKEN: 'change-me' });
+    expect(errors).toHaveLength(5);
     expect(errors.join('\n')).toContain('POSTGRES_PASSWORD is a placeholder');
     expect(errors.join('\n')).toContain('REDIS_PASSWORD is not set');
     expect(errors.join('\n')).toContain('GRAFANA_ADMIN_PASSWORD is shorter');
+    expect(errors.join('\n')).toContain('GRAFANA_DB_PASSWORD is not set');
     expect(errors.join('\n')).toContain('CHAOS_TOKEN');
     expect(errors.join('\n')).not.toContain('change-me-postgres');
   });
