@@ -6,7 +6,8 @@ import { SQL } from 'bun';
 import { OPEN_ACTOR } from '../../src/auth/actor.ts';
 import { KeyService } from '../../src/auth/service.ts';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
-import { startHop, type RunningHop } from '../support/hop.ts';
+import { startHop, type HopOptions, type RunningHop } from '../support/hop.ts';
+import type { Database } from '../../db/client.ts';
 
 let database: TestDatabase;
 let hop: RunningHop;
@@ -35,6 +36,18 @@ afterAll(async () => {
   await hop.stop();
   await database.drop();
 });
+
+/** A hop of its own on a database of its own (for settings the shared one lacks), gone after `use`. */
+async function withOwnHop(label: string, options: HopOptions, use: (own: RunningHop, db: Database) => Promise<void>): Promise<void> {
+  const own = await freshDatabase(label);
+  const started = await startHop(own.db, options);
+  try {
+    await use(started, own.db);
+  } finally {
+    await started.stop();
+    await own.drop();
+  }
+}
 
 /** A link, an event and a key owned by alice, made fresh for each row that may consume them. */
 async function aliceOwns() {
@@ -308,9 +321,7 @@ describe('AUTH_MODE=keys: the audit trail', () => {
 
 describe('AUTH_MODE=keys: guards', () => {
   it('answers 429 after repeated failed authentications from one client', async () => {
-    const db2 = await freshDatabase('auth_failures');
-    const guarded = await startHop(db2.db, { env: { AUTH_MODE: 'keys', AUTH_FAILURE_BURST: '3', AUTH_FAILURES_PER_MINUTE: '1' } });
-    try {
+    await withOwnHop('auth_failures', { env: { AUTH_MODE: 'keys', AUTH_FAILURE_BURST: '3', AUTH_FAILURES_PER_MINUTE: '1' } }, async (guarded) => {
       const statuses: number[] = [];
       for (let i = 0; i < 5; i++) statuses.push((await guarded.request('/users', { headers: { authorization: `Bearer hop_AAAAAAAA_${'y'.repeat(43)}` } })).status);
       expect(statuses).toEqual([401, 401, 401, 429, 429]);
@@ -318,17 +329,12 @@ describe('AUTH_MODE=keys: guards', () => {
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(((await limited.json()) as { error: string }).error).toContain('failed authentications');
       expect(await (await guarded.request('/metrics')).text()).toMatch(/hop_auth_requests_total\{result="rate_limited"\} [1-9]/);
-    } finally {
-      await guarded.stop();
-      await db2.drop();
-    }
+    });
   }, 60_000);
 
   it('bounds guesses sent in parallel by the failure burst, and counts them per client address on reads too', async () => {
-    const db2 = await freshDatabase('auth_clients');
-    const guarded = await startHop(db2.db, { env: { AUTH_MODE: 'keys', AUTH_FAILURE_BURST: '3', AUTH_FAILURES_PER_MINUTE: '1' } });
-    try {
-      const admin = (await new KeyService(db2.db).create({ role: 'admin' }, OPEN_ACTOR)).key;
+    await withOwnHop('auth_clients', { env: { AUTH_MODE: 'keys', AUTH_FAILURE_BURST: '3', AUTH_FAILURES_PER_MINUTE: '1' } }, async (guarded, db) => {
+      const admin = (await new KeyService(db).create({ role: 'admin' }, OPEN_ACTOR)).key;
       expect((await guarded.json('/users', undefined, 'GET', admin)).status).toBe(200);
       // Fifty different guesses at once from 127.0.0.1: at most the burst reach Postgres and fail.
       const guesses = await Promise.all(Array.from({ length: 50 }, (_, i) =>
@@ -342,43 +348,30 @@ describe('AUTH_MODE=keys: guards', () => {
       const curl = Bun.spawn(['curl', '-s', '-m', '10', '-o', '/dev/null', '-w', '%{http_code}', '--interface', '127.0.0.2', '-H', `authorization: Bearer ${admin}`, `${guarded.url}/users`], { stdout: 'pipe' });
       expect(await new Response(curl.stdout).text()).toBe('200');
       await curl.exited;
-    } finally {
-      await guarded.stop();
-      await db2.drop();
-    }
+    });
   }, 60_000);
 
   it('limits writes per key, not per address', async () => {
-    const db2 = await freshDatabase('auth_writes');
-    const limited = await startHop(db2.db, { env: { AUTH_MODE: 'keys', WRITE_RATE_LIMIT: '1', WRITE_RATE_BURST: '2' } });
-    try {
-      const local = new KeyService(db2.db);
+    await withOwnHop('auth_writes', { env: { AUTH_MODE: 'keys', WRITE_RATE_LIMIT: '1', WRITE_RATE_BURST: '2' } }, async (limited, db) => {
+      const local = new KeyService(db);
       const first = (await local.create({ role: 'admin' }, OPEN_ACTOR)).key;
       const second = (await local.create({ role: 'admin' }, OPEN_ACTOR)).key;
       const shorten = (key: string) => limited.json('/shorten', { url: 'https://example.com/w' }, 'POST', key);
       expect([(await shorten(first)).status, (await shorten(first)).status, (await shorten(first)).status]).toEqual([201, 201, 429]);
       expect((await shorten(second)).status).toBe(201);
-    } finally {
-      await limited.stop();
-      await db2.drop();
-    }
+    });
   }, 60_000);
 
   it('keeps anonymous POST /shorten off unless ANONYMOUS_SHORTEN, and then the link has no owner', async () => {
     expect((await hop.json('/shorten', { url: 'https://example.com/anon' })).status).toBe(401);
-    const db2 = await freshDatabase('auth_anon');
-    const anon = await startHop(db2.db, { env: { AUTH_MODE: 'keys', ANONYMOUS_SHORTEN: 'true' } });
-    try {
+    await withOwnHop('auth_anon', { env: { AUTH_MODE: 'keys', ANONYMOUS_SHORTEN: 'true' } }, async (anon, db) => {
       const created = await anon.json('/shorten', { url: 'https://example.com/anon' });
       expect(created.status).toBe(201);
       expect((await anon.json('/urls', { original_url: 'https://example.com/x' })).status).toBe(401);
-      const admin = (await new KeyService(db2.db).create({ role: 'admin' }, OPEN_ACTOR)).key;
+      const admin = (await new KeyService(db).create({ role: 'admin' }, OPEN_ACTOR)).key;
       const links = (await anon.json('/urls', undefined, 'GET', admin)).body as { short_code: string; user_id: number | null }[];
       expect(links.find((l) => l.short_code === created.body.short_code)?.user_id).toBeNull();
-    } finally {
-      await anon.stop();
-      await db2.drop();
-    }
+    });
   }, 60_000);
 
   it('refuses a key revoked through one replica on another within a second', async () => {
@@ -403,15 +396,10 @@ describe('AUTH_MODE=keys: guards', () => {
 
 describe('AUTH_MODE=open', () => {
   it('keeps every endpoint anonymous and says so on /ready', async () => {
-    const db2 = await freshDatabase('auth_open');
-    const open = await startHop(db2.db);
-    try {
+    await withOwnHop('auth_open', {}, async (open) => {
       expect((await open.json('/ready')).body.auth).toBe('open');
       expect((await open.json('/users', { username: 'o', email: 'o@example.com' })).status).toBe(201);
       expect((await open.json('/keys')).status).toBe(200);
-    } finally {
-      await open.stop();
-      await db2.drop();
-    }
+    });
   }, 60_000);
 });
