@@ -4,6 +4,7 @@
 // each round, the others skip it.
 import type { Database } from '../../db/client.ts';
 import { clickPartitionMonths, createClickPartitions, dropExpiredClicks, monthsAhead } from '../events/click-partitions.ts';
+import { Rounds } from './rounds.ts';
 import { forgetOldVisitors } from './visitors.ts';
 
 /** Months after the current one that always have a partition ready. */
@@ -36,35 +37,24 @@ export interface MaintenanceOptions {
 const SILENT: MaintenanceObserver = { finished() {}, failed() {} };
 
 export class Maintenance {
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private running: Promise<unknown> | null = null;
+  private readonly rounds: Rounds<MaintenanceReport>;
 
   constructor(
     private readonly db: Database,
     private readonly options: MaintenanceOptions,
-    private readonly observer: MaintenanceObserver = SILENT,
+    observer: MaintenanceObserver = SILENT,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.rounds = new Rounds(() => this.run(), options.intervalMs, { done: (report) => observer.finished(report), failed: (error) => observer.failed(error) });
+  }
 
   /** Runs once now and then every interval; failures are reported, never thrown. */
   start(): void {
-    if (this.timer) return;
-    const round = () => {
-      if (this.running) return;
-      this.running = this.run().then(
-        (report) => this.observer.finished(report),
-        (error: unknown) => this.observer.failed(error),
-      ).finally(() => (this.running = null));
-    };
-    round();
-    this.timer = setInterval(round, this.options.intervalMs);
-    this.timer.unref?.();
+    this.rounds.start(true);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One round, if no other replica is in one. */

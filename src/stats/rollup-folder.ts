@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { ROLLUP_CTES } from './rollups.ts';
+import { Rounds } from './rounds.ts';
 
 // Arbitrary but fixed, apart from the migration and maintenance locks.
 const FOLD_LOCK_KEY = 7_340_213;
@@ -29,32 +30,23 @@ export interface FoldObserver {
 const SILENT: FoldObserver = { folded() {}, failed() {} };
 
 export class RollupFolder {
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private running: Promise<unknown> | null = null;
+  private readonly rounds: Rounds<FoldReport>;
 
   constructor(
     private readonly db: Database,
-    private readonly intervalMs: number,
-    private readonly observer: FoldObserver = SILENT,
-  ) {}
-
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.run().then(
-        (report) => this.observer.folded(report),
-        (error: unknown) => this.observer.failed(error),
-      ).finally(() => (this.running = null));
-    }, this.intervalMs);
-    this.timer.unref?.();
+    intervalMs: number,
+    observer: FoldObserver = SILENT,
+  ) {
+    this.rounds = new Rounds(() => this.run(), intervalMs, { done: (report) => observer.folded(report), failed: (error) => observer.failed(error) });
   }
 
-  /** Stops the timer, then folds what is queued (as far as this replica gets the lock). */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  start(): void {
+    this.rounds.start();
+  }
+
+  /** Stops the timer and waits for a fold under way (`drain()` folds what is still queued). */
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** One slice, unless another replica holds the lock. */
