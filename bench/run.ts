@@ -1,8 +1,9 @@
 // `bun run bench`: the hot-path benchmark. Starts hop against real Postgres and Redis, drives each
 // row with wrk at 100 connections on 127.0.0.1, prints the table (rps, p50, p99, ratio to the bare
 // Bun.serve ceiling measured in the same run) and writes it to docs/performance.md.
-// It also runs the build from before link options (issue 13) beside this one, so the cost of a plain
-// link's cached redirect is compared in one run, and prints a max_clicks link's redirect as its own row.
+// It also runs the build from before link options (issue 13) beside this one, on a database of its own
+// that it migrates itself (its schema, as it shipped), so the cost of a plain link's cached redirect,
+// hop's and Postgres', is compared in one run; and prints a max_clicks link's redirect as its own row.
 import { SQL } from 'bun';
 import { sql } from 'drizzle-orm';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,10 @@ const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DB_NAME = 'hop_bench';
 const DB_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${DB_NAME}`);
+const BASELINE_DB_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${DB_NAME}_baseline`);
+// After each row, before its CPU is read: the clicks of its last moments are written and folded
+// into the rollups (ROLLUP_INTERVAL_MS is 1 s), so every row pays for all the clicks it served.
+const SETTLE_MS = 1_500;
 
 interface Row {
   name: string;
@@ -110,6 +115,7 @@ function wrk(name: string, url: string, script: string, env: Record<string, stri
     ['wrk', '-t', '1', '-c', String(CONNECTIONS), '-d', `${SECONDS}s`, '--latency', '-s', path.join(ROOT, 'bench/wrk', script), url],
     { env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' },
   );
+  Bun.sleepSync(SETTLE_MS);
   const out = result.stdout.toString();
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const p50 = millis(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');
@@ -130,8 +136,10 @@ function wrk(name: string, url: string, script: string, env: Record<string, stri
 
 async function prepareDatabase() {
   const admin = new SQL({ url: ADMIN_URL, max: 1 });
-  await admin.unsafe(`drop database if exists ${DB_NAME} with (force)`);
-  await admin.unsafe(`create database ${DB_NAME}`);
+  for (const name of [DB_NAME, `${DB_NAME}_baseline`]) {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.unsafe(`create database ${name}`);
+  }
   await admin.close();
   const db = openDatabase({ url: DB_URL, poolMax: 4 });
   await runMigrations(db);
@@ -183,7 +191,7 @@ async function clickIngest(db: ReturnType<typeof openDatabase>): Promise<number>
   const recorder = new ClickRecorder(db, { flushIntervalMs: 1_000_000, batchSize: 5_000, bufferCap: 1_000_000, flushConcurrency: 2 });
   const rows = 200_000;
   const at = Date.now();
-  for (let i = 0; i < rows; i++) recorder.record({ urlId: link!.id, userId: null, at, referrer: null, userAgent: 'bench', requestId: String(i) });
+  for (let i = 0; i < rows; i++) recorder.record({ urlId: link!.id, at, referrer: null, userAgent: 'bench', requestId: String(i) });
   const started = performance.now();
   await recorder.flush();
   const seconds = (performance.now() - started) / 1000;
@@ -201,8 +209,6 @@ const full = await startHop(ports.full, { REDIS_URL });
 const codesFile = await createLinks(`http://127.0.0.1:${ports.full}`, 1000);
 // A limit no run reaches: every redirect pays the admission (one conditional UPDATE in Postgres).
 const limitedCodesFile = await createLinks(`http://127.0.0.1:${ports.full}`, 1000, 'limited', { max_clicks: 2_000_000_000 });
-// The older build gets plain links of its own, so the clicks each build stored are counted apart.
-const baselineCodesFile = await createLinks(`http://127.0.0.1:${ports.full}`, 1000, 'baseline');
 const baselineBuild = checkoutBaseline(values.baseline);
 const clicksOn = async (set: string) =>
   ((await db.execute<{ n: number }>(sql`
@@ -219,10 +225,11 @@ const cached = wrk('hop cached redirect (L1 + Redis, clicks on)', `http://127.0.
 rows.push(cached);
 let baselineRow: Row | undefined;
 if (baselineBuild) {
-  // Same database, same links, same Redis: only the build differs.
-  const before = await startHop(ports.baseline, { REDIS_URL }, baselineBuild.dir);
+  // Same Postgres server, same Redis, the same number of links; its own database and schema.
+  const before = await startHop(ports.baseline, { REDIS_URL, DATABASE_URL: BASELINE_DB_URL }, baselineBuild.dir);
+  const baselineCodesFile = await createLinks(`http://127.0.0.1:${ports.baseline}`, 1000, 'baseline');
   wrk('warm-up', `http://127.0.0.1:${ports.baseline}`, 'redirect.lua', { CODES_FILE: baselineCodesFile });
-  baselineRow = wrk(`same, build before link options (${baselineBuild.commit})`, `http://127.0.0.1:${ports.baseline}`, 'redirect.lua', { CODES_FILE: baselineCodesFile }, before.pid);
+  baselineRow = wrk(`same, build before link options and stats (${baselineBuild.commit}), its own schema`, `http://127.0.0.1:${ports.baseline}`, 'redirect.lua', { CODES_FILE: baselineCodesFile }, before.pid);
   rows.push(baselineRow);
   before.kill('SIGTERM');
   await before.exited;
@@ -266,7 +273,7 @@ const summary = [
   `- click recorder ingest: ${ingest.toFixed(0)} rows/s (200,000 clicks, batches of 5,000)`,
   `- clicks stored for the cached row: ${storedDuringCached} (wrk counted ${cached.requests} completed 302s; responses in flight at wrk's deadline are served and stored but not counted by wrk) — the replica was stopped with SIGTERM before counting`,
   baselineRow
-    ? `- a plain link's cached redirect, this build vs the build before link options: server CPU ${µs(cached.cpu.server)} vs ${µs(baselineRow.cpu.server)} µs/request (× ${(cached.cpu.server / baselineRow.cpu.server).toFixed(2)}), throughput × ${(cached.rps / baselineRow.rps).toFixed(2)}`
+    ? `- a plain link's cached redirect, this build vs the build before link options and stats: server CPU ${µs(cached.cpu.server)} vs ${µs(baselineRow.cpu.server)} µs/request (× ${(cached.cpu.server / baselineRow.cpu.server).toFixed(2)}), Postgres CPU per stored click (rollups included) ${µs(cached.cpu.postgres)} vs ${µs(baselineRow.cpu.postgres)} µs (× ${(cached.cpu.postgres / baselineRow.cpu.postgres).toFixed(2)}), throughput × ${(cached.rps / baselineRow.rps).toFixed(2)}`
     : '- no baseline build was run',
   `- a max_clicks link's redirect: server CPU ${µs(limited.cpu.server)} µs/request, Postgres ${µs(limited.cpu.postgres)} µs/request, ${(limited.rps / cached.rps).toFixed(2)} × the plain link's throughput`,
 ].join('\n');
@@ -282,4 +289,9 @@ if (!values['no-write']) {
   console.log(`written to docs/performance.md`);
 }
 await db.$client.close();
+const admin = new SQL({ url: ADMIN_URL, max: 1 });
+for (const child of children) child.kill('SIGTERM');
+await Promise.all(children.map((child) => child.exited));
+for (const name of [DB_NAME, `${DB_NAME}_baseline`]) await admin.unsafe(`drop database if exists ${name} with (force)`);
+await admin.close();
 process.exit(0);

@@ -61,9 +61,11 @@ export const events = pgTable(
   'events',
   {
     id: bigserial('id', { mode: 'number' }).notNull(),
-    // Deleting a link keeps its audit history: the rows lose the reference, not the record.
-    urlId: integer('url_id').references(() => urls.id, { onDelete: 'set null' }),
-    userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
+    // Deleting a link keeps its audit history: the rows lose the reference, not the record. The
+    // foreign keys (on delete set null) are on `events_other` only (migration 0010): clicks are
+    // checked by the click writer in bulk, and link and user deletes clear or delete their clicks.
+    urlId: integer('url_id'),
+    userId: integer('user_id'),
     eventType: varchar('event_type', { length: 64 }).notNull(),
     timestamp: instant('timestamp').notNull().defaultNow(),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
@@ -139,9 +141,10 @@ export const linkClicksDaily = pgTable(
   },
   (table) => [
     primaryKey({ columns: [table.urlId, table.day] }),
-    // Top links over a range read every link's days in it. The counts stay out of the index so
-    // their updates can be HOT (no index entry per update).
-    index('link_clicks_daily_day_idx').on(table.day, table.urlId),
+    // Top links over a range read every link's days in it, from this index alone: migration 0010
+    // adds the counts as INCLUDE columns (drizzle cannot say so). Updates stop being HOT, but a fold
+    // updates one daily row per link and day, not per click (docs/performance.md).
+    index('link_clicks_daily_day_counts_idx').on(table.day, table.urlId),
   ],
 );
 
@@ -159,8 +162,8 @@ export const linkDimensionDaily = pgTable(
   (table) => [primaryKey({ columns: [table.urlId, table.dimension, table.day, table.value] })],
 );
 
-// The whole service's series, spread over a few slots by writing backend (like event_count) so
-// concurrent batches do not queue on one row per hour; reads sum the slots.
+// The whole service's series. Reads sum the slots, which date from when every click batch upserted
+// these rows itself; the rollup folder, one at a time, and the rebuild write slot 0.
 export const globalClicksHourly = pgTable(
   'global_clicks_hourly',
   { hour: instant('hour').notNull(), slot: smallint('slot').notNull(), clicks: count('clicks'), botClicks: count('bot_clicks') },

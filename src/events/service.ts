@@ -93,8 +93,8 @@ export class EventService {
       throw invalid('details', 'must be a JSON object');
     }
     const userId = await this.ownEventUser(input, actor);
-    try {
-      const [row] = await this.db
+    const insert = (db: Pick<Database, 'insert'>) =>
+      db
         .insert(events)
         .values({
           eventType,
@@ -104,6 +104,14 @@ export class EventService {
           ...(input.timestamp ? { timestamp: input.timestamp } : {}),
         })
         .returning();
+    try {
+      const [row] =
+        eventType === 'click'
+          ? await this.db.transaction(async (tx) => {
+              await lockReferences(tx, input.url_id ?? null, userId);
+              return insert(tx);
+            })
+          : await insert(this.db);
       return toEvent(row!);
     } catch (error) {
       const constraint = foreignKeyViolation(error);
@@ -188,4 +196,13 @@ export class EventService {
     }
     return owner;
   }
+}
+
+/**
+ * Click rows have no foreign keys (the click writer checks its links in bulk, src/events/click-recorder.ts):
+ * a click added through the API is checked here instead, with the lock a foreign key would take.
+ */
+async function lockReferences(tx: Pick<Database, 'execute'>, urlId: number | null, userId: number | null): Promise<void> {
+  if (urlId !== null && (await tx.execute(sql`select 1 from urls where id = ${urlId} for key share`)).length === 0) throw notFound('url');
+  if (userId !== null && (await tx.execute(sql`select 1 from users where id = ${userId} for key share`)).length === 0) throw notFound('user');
 }

@@ -1,51 +1,50 @@
 // The rollup upserts, as CTEs over a set of clicks named `kept`: the rollup folder runs them over the
 // rows it drains from click_rollup_queue, in the statement that drains them, so a click is folded
-// exactly once. Sources are grouped and sorted by key, so no row is touched twice by one statement
-// and locks are taken in one order.
+// exactly once. The clicks are grouped once by every fact (`facts`): each rollup then aggregates
+// those groups, far fewer than clicks, and each source is grouped by its key, so no row is touched
+// twice by one statement. Hash aggregates, no sorts: only one fold runs at a time (the folder's
+// advisory lock; a rebuild locks the tables), so there is no lock order to keep.
 import { sql, type SQL } from 'drizzle-orm';
 
 /** The dimensions a link's stats break down by, as stored and as named in the API. */
 export const DIMENSIONS = ['referrers', 'browsers', 'os', 'devices', 'countries'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
-/** Slots of the global series: concurrent writers spread over them (reads sum). */
-export const GLOBAL_SLOTS = 4;
-
 /**
  * CTEs that fold `kept` (url_id, ts, bot, browser, os, device, referrer_host, country, visitor) into
  * every rollup table. To be placed after `kept` in a WITH list.
  */
 export const ROLLUP_CTES: SQL = sql`
+  facts as materialized (
+    select url_id, date_trunc('hour', ts, 'UTC') as hour, bot, browser, os, device, referrer_host, country, count(*) as n, max(ts) as last
+    from kept group by 1, 2, 3, 4, 5, 6, 7, 8
+  ),
   seen as (
     insert into click_visitors (url_id, day, visitor, bot)
-    select distinct on (url_id, day, visitor) url_id, day, visitor, bot from (
+    select url_id, day, visitor, bot from (
       select url_id, (ts at time zone 'UTC')::date as day, visitor, bot from kept where visitor is not null
       union all
       select 0, (ts at time zone 'UTC')::date, visitor, bot from kept where visitor is not null
-    ) as v
-    order by url_id, day, visitor
+    ) as v group by 1, 2, 3, 4
     on conflict do nothing
     returning url_id, day, bot
   ),
   new_visitors as (
-    select url_id, day, count(*) filter (where not bot) as visitors, count(*) filter (where bot) as bot_visitors
-    from seen group by url_id, day
+    select url_id, day, count(*) filter (where not bot) as visitors, count(*) filter (where bot) as bot_visitors from seen group by url_id, day
   ),
   hourly as (
     insert into link_clicks_hourly as h (url_id, hour, clicks, bot_clicks)
-    select url_id, date_trunc('hour', ts, 'UTC'), count(*) filter (where not bot), count(*) filter (where bot)
-    from kept group by 1, 2 order by 1, 2
+    select url_id, hour, coalesce(sum(n) filter (where not bot), 0), coalesce(sum(n) filter (where bot), 0) from facts group by 1, 2
     on conflict (url_id, hour) do update set clicks = h.clicks + excluded.clicks, bot_clicks = h.bot_clicks + excluded.bot_clicks
   ),
   daily as (
     insert into link_clicks_daily as d (url_id, day, clicks, bot_clicks, visitors, bot_visitors, last_click_at, last_bot_click_at)
-    select k.url_id, k.day, k.clicks, k.bot_clicks, coalesce(n.visitors, 0), coalesce(n.bot_visitors, 0), k.last_click_at, k.last_bot_click_at
+    select k.url_id, k.day, k.clicks, k.bot_clicks, coalesce(nv.visitors, 0), coalesce(nv.bot_visitors, 0), k.last_click_at, k.last_bot_click_at
     from (
-      select url_id, (ts at time zone 'UTC')::date as day, count(*) filter (where not bot) as clicks, count(*) filter (where bot) as bot_clicks,
-             max(ts) filter (where not bot) as last_click_at, max(ts) filter (where bot) as last_bot_click_at
-      from kept group by 1, 2
-    ) as k left join new_visitors n on n.url_id = k.url_id and n.day = k.day
-    order by 1, 2
+      select url_id, (hour at time zone 'UTC')::date as day, coalesce(sum(n) filter (where not bot), 0) as clicks, coalesce(sum(n) filter (where bot), 0) as bot_clicks,
+             max(last) filter (where not bot) as last_click_at, max(last) filter (where bot) as last_bot_click_at
+      from facts group by 1, 2
+    ) as k left join new_visitors nv on nv.url_id = k.url_id and nv.day = k.day
     on conflict (url_id, day) do update set
       clicks = d.clicks + excluded.clicks, bot_clicks = d.bot_clicks + excluded.bot_clicks,
       visitors = d.visitors + excluded.visitors, bot_visitors = d.bot_visitors + excluded.bot_visitors,
@@ -54,27 +53,25 @@ export const ROLLUP_CTES: SQL = sql`
   ),
   dimensions as (
     insert into link_dimension_daily as d (url_id, dimension, day, value, clicks, bot_clicks)
-    select url_id, dim.dimension, (ts at time zone 'UTC')::date, dim.value, count(*) filter (where not bot), count(*) filter (where bot)
-    from kept cross join lateral (values
-      ('referrers', referrer_host), ('browsers', browser), ('os', os), ('devices', device), ('countries', country)
+    select url_id, dim.dimension, (hour at time zone 'UTC')::date, dim.value, coalesce(sum(n) filter (where not bot), 0), coalesce(sum(n) filter (where bot), 0)
+    from facts cross join lateral (values
+      ('referrers', referrer_host), ('browsers', browser), ('os', os), ('devices', device), ('countries', country::text)
     ) as dim(dimension, value)
-    group by 1, 2, 3, 4 order by 1, 2, 3, 4
+    group by 1, 2, 3, 4
     on conflict (url_id, dimension, day, value) do update set clicks = d.clicks + excluded.clicks, bot_clicks = d.bot_clicks + excluded.bot_clicks
   ),
   global_hourly as (
     insert into global_clicks_hourly as g (hour, slot, clicks, bot_clicks)
-    select date_trunc('hour', ts, 'UTC'), pg_backend_pid() % ${GLOBAL_SLOTS}, count(*) filter (where not bot), count(*) filter (where bot)
-    from kept group by 1, 2 order by 1
+    select hour, 0, coalesce(sum(n) filter (where not bot), 0), coalesce(sum(n) filter (where bot), 0) from facts group by 1
     on conflict (hour, slot) do update set clicks = g.clicks + excluded.clicks, bot_clicks = g.bot_clicks + excluded.bot_clicks
   ),
   global_daily as (
     insert into global_clicks_daily as g (day, slot, clicks, bot_clicks, visitors, bot_visitors)
-    select k.day, pg_backend_pid() % ${GLOBAL_SLOTS}, k.clicks, k.bot_clicks, coalesce(n.visitors, 0), coalesce(n.bot_visitors, 0)
+    select k.day, 0, k.clicks, k.bot_clicks, coalesce(nv.visitors, 0), coalesce(nv.bot_visitors, 0)
     from (
-      select (ts at time zone 'UTC')::date as day, count(*) filter (where not bot) as clicks, count(*) filter (where bot) as bot_clicks
-      from kept group by 1
-    ) as k left join new_visitors n on n.url_id = 0 and n.day = k.day
-    order by 1
+      select (hour at time zone 'UTC')::date as day, coalesce(sum(n) filter (where not bot), 0) as clicks, coalesce(sum(n) filter (where bot), 0) as bot_clicks
+      from facts group by 1
+    ) as k left join new_visitors nv on nv.url_id = 0 and nv.day = k.day
     on conflict (day, slot) do update set
       clicks = g.clicks + excluded.clicks, bot_clicks = g.bot_clicks + excluded.bot_clicks,
       visitors = g.visitors + excluded.visitors, bot_visitors = g.bot_visitors + excluded.bot_visitors

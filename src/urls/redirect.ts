@@ -151,7 +151,6 @@ function answer(link: CachedLink | null, visit: Visit, clicks: ClickRecorder): R
   if (!visit.countClick) return response;
   clicks.record({
     urlId: link.id,
-    userId: link.userId,
     at: Date.now(),
     referrer: visit.referrer,
     userAgent: visit.userAgent,

@@ -285,6 +285,9 @@ export class UrlService {
     const removed = await this.db.transaction(async (tx) => {
       const [link] = await tx.delete(urls).where(visibleTo(actor, id)).returning();
       if (!link) throw notFound('url');
+      // What a foreign key did before clicks lost theirs (src/events/click-recorder.ts): the delete
+      // waited for any click batch on the link, so this sees every click stored for it.
+      await tx.update(events).set({ urlId: null }).where(and(eq(events.eventType, 'click'), eq(events.urlId, link.id)));
       await tx.insert(events).values({
         urlId: null,
         userId: link.userId,

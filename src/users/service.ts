@@ -122,7 +122,9 @@ export class UserService {
   async remove(id: number, actor: Actor): Promise<void> {
     this.checkVisible(id, actor);
     const removedCodes = await this.db.transaction(async (tx) => {
-      const owned = await tx.select({ id: urls.id, shortCode: urls.shortCode }).from(urls).where(eq(urls.userId, id));
+      // Locked first: a click batch under way on these links commits before the events go (click
+      // rows have no foreign keys), and a later one finds the links gone and stores nothing.
+      const owned = await tx.select({ id: urls.id, shortCode: urls.shortCode }).from(urls).where(eq(urls.userId, id)).for('update');
       const urlIds = owned.map((link) => link.id);
       const removedEvents = await tx
         .delete(events)

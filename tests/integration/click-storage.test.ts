@@ -176,7 +176,7 @@ describe('GET /events over partitions', () => {
     const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/range' });
     const at = (iso: string) => new Date(iso).getTime();
     for (const iso of ['2026-10-01T00:00:00Z', '2026-10-15T00:00:00Z', '2026-11-01T00:00:00Z']) {
-      hop.clicks.record({ urlId: link.id, userId: null, at: at(iso), referrer: null, userAgent: 'test', requestId: null });
+      hop.clicks.record({ urlId: link.id, at: at(iso), referrer: null, userAgent: 'test', requestId: null });
     }
     const listed = await hop.json(`/events?url_id=${link.id}&event_type=click&from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z`);
     expect(listed.status).toBe(200);

@@ -1,6 +1,6 @@
 // The rollups the click writer keeps equal an aggregation of the raw click rows: after concurrent
-// batches from two replicas, late batches held through a Postgres outage, the foreign-key fallback
-// (a link deleted before its clicks were written) and a retention drop. And the rebuild agrees.
+// batches from two replicas, late batches held through a Postgres outage, a link deleted while its
+// clicks waited to be written, and a retention drop. And the rebuild agrees.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
@@ -31,7 +31,7 @@ let links: number[];
 function click(i: number, urlId: number, at: number): Click {
   return {
     urlId,
-    userId: null,
+   
     at,
     referrer: REFERRERS[i % REFERRERS.length]!,
     userAgent: AGENTS[(i * 7) % AGENTS.length]!,
@@ -142,7 +142,7 @@ describe('rollups kept by the click writer', () => {
     }
     expect(replicaA.dropped).toBe(0);
 
-    // The foreign-key fallback: a link deleted while its clicks waited; they are not stored, and not counted.
+    // A link deleted while its clicks waited: they are not stored, and not counted.
     const doomed = links[5]!;
     const slow = new ClickRecorder(pg.db, { flushIntervalMs: 60_000, batchSize: 1000, bufferCap: 1000, flushConcurrency: 1 });
     for (let i = 1800; i < 1900; i++) slow.record(click(i, i % 2 ? doomed : links[0]!, now - 60_000));

@@ -23,7 +23,7 @@ let bobs: { id: number; short_code: string };
 const base = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS + 3_600_000;
 
 function click(urlId: number, at: number, userAgent: string, extra: Partial<Click> = {}): Click {
-  return { urlId, userId: null, at, referrer: null, userAgent, requestId: null, clientAddress: '81.2.69.160', ...extra };
+  return { urlId, at, referrer: null, userAgent, requestId: null, clientAddress: '81.2.69.160', ...extra };
 }
 
 async function settle(): Promise<void> {

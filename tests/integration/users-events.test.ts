@@ -75,8 +75,8 @@ describe('users', () => {
     const { body: gone } = await hop.json('/urls', { original_url: 'https://example.com/gone' });
     // A recorder of its own whose timer never fires: the delete surely lands before the flush.
     const recorder = new ClickRecorder(database.db, { flushIntervalMs: 60_000, batchSize: 100, bufferCap: 100, flushConcurrency: 1 });
-    recorder.record({ urlId: gone.id, userId: null, at: Date.now(), referrer: null, userAgent: null, requestId: null });
-    recorder.record({ urlId: keep.id, userId: null, at: Date.now(), referrer: null, userAgent: null, requestId: null });
+    recorder.record({ urlId: gone.id, at: Date.now(), referrer: null, userAgent: null, requestId: null });
+    recorder.record({ urlId: keep.id, at: Date.now(), referrer: null, userAgent: null, requestId: null });
     expect((await hop.request(`/urls/${gone.id}`, { method: 'DELETE' })).status).toBe(204);
     await recorder.flush();
     expect((await hop.json(`/events?url_id=${keep.id}&event_type=click`)).body).toHaveLength(1);
@@ -84,11 +84,43 @@ describe('users', () => {
     expect(recorder.depth).toBe(0);
   });
 
+  it('leaves no click pointing at a link or user deleted while its clicks were being written', async () => {
+    const { body: owner } = await hop.json('/users', { username: 'racer', email: 'racer@example.com' });
+    const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/racing' });
+    const { body: owned } = await hop.json('/urls', { original_url: 'https://example.com/racing-owned', user_id: owner.id });
+    const recorder = new ClickRecorder(database.db, { flushIntervalMs: 1, batchSize: 50, bufferCap: 1_000_000, flushConcurrency: 2 });
+    recorder.start();
+    const stream = setInterval(() => {
+      for (let i = 0; i < 50; i++) {
+        recorder.record({ urlId: link.id, at: Date.now(), referrer: null, userAgent: null, requestId: null });
+        recorder.record({ urlId: owned.id, at: Date.now(), referrer: null, userAgent: null, requestId: null });
+      }
+    }, 1);
+    try {
+      await Bun.sleep(150);
+      expect((await hop.request(`/urls/${link.id}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await hop.request(`/users/${owner.id}`, { method: 'DELETE' })).status).toBe(204);
+      await Bun.sleep(100);
+    } finally {
+      clearInterval(stream);
+      await recorder.stop();
+    }
+    const [row] = await database.db.execute<{ stranded: number; kept: number }>(sql`
+      select count(*) filter (where url_id in (${link.id}, ${owned.id}) or user_id = ${owner.id})::int as stranded,
+             count(*) filter (where url_id is null and details->>'request_id' is null)::int as kept
+      from events where event_type = 'click'`);
+    // The deleted link's clicks stay, without the link (as a foreign key's set null left them); the
+    // deleted user's go with the user.
+    expect(row!.stranded).toBe(0);
+    expect(row!.kept).toBeGreaterThan(0);
+    expect(recorder.dropped).toBe(0);
+  });
+
   it('returns from a flush while clicks keep arriving, having written every click recorded before it', async () => {
     const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/steady' });
     const recorder = new ClickRecorder(database.db, { flushIntervalMs: 10, batchSize: 500, bufferCap: 1_000_000, flushConcurrency: 2 });
     recorder.start();
-    const click = () => recorder.record({ urlId: link.id, userId: null, at: Date.now(), referrer: null, userAgent: null, requestId: null });
+    const click = () => recorder.record({ urlId: link.id, at: Date.now(), referrer: null, userAgent: null, requestId: null });
     for (let i = 0; i < 3000; i++) click();
     // A steady stream: 100 clicks every millisecond for as long as the flush takes.
     const stream = setInterval(() => { for (let i = 0; i < 100; i++) click(); }, 1);
@@ -210,6 +242,13 @@ describe('events', () => {
     expect(unknownUrl.status).toBe(404);
     expect(unknownUrl.body.error).toBe('url not found');
     expect((await hop.json('/events', { event_type: 'x', user_id: 987654 })).body.error).toBe('user not found');
+    // Click rows have no foreign keys (migration 0010): a click added by hand is checked by the service.
+    expect((await hop.json('/events', { event_type: 'click', url_id: 987654 })).body).toMatchObject({ error: 'url not found' });
+    expect((await hop.json('/events', { event_type: 'click', user_id: 987654 })).body).toMatchObject({ error: 'user not found' });
+    const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/hand-click' });
+    const added = await hop.json('/events', { event_type: 'click', url_id: link.id });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ event_type: 'click', url_id: link.id });
   });
 
   it('keeps the unfiltered X-Total-Count exact through creates, clicks, deletes and user removal', async () => {
