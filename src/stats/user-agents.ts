@@ -38,22 +38,34 @@ function clip(value: string | undefined): string | undefined {
   return value ? value.slice(0, 64) : undefined;
 }
 
-/** A bounded cache: real traffic has few distinct agents, an attack many (each parsed, none kept long). */
-export class AgentClassifier {
-  private readonly cache: LRUCache<string, AgentFacts>;
+/** A function's answers for its most recently asked keys, at most `maxEntries` of them. */
+class Remembered<V extends object | string> {
+  private readonly cache: LRUCache<string, V>;
 
-  constructor(maxEntries = 10_000) {
+  constructor(maxEntries: number, private readonly answer: (key: string) => V) {
     this.cache = new LRUCache({ max: maxEntries });
   }
 
-  describe(userAgent: string | null): AgentFacts {
-    if (!userAgent) return NO_AGENT;
-    let facts = this.cache.get(userAgent);
-    if (!facts) {
-      facts = parse(userAgent);
-      this.cache.set(userAgent, facts);
+  of(key: string): V {
+    let value = this.cache.get(key);
+    if (value === undefined) {
+      value = this.answer(key);
+      this.cache.set(key, value);
     }
-    return facts;
+    return value;
+  }
+}
+
+/** A bounded cache: real traffic has few distinct agents, an attack many (each parsed, none kept long). */
+export class AgentClassifier {
+  private readonly parsed: Remembered<AgentFacts>;
+
+  constructor(maxEntries = 10_000) {
+    this.parsed = new Remembered(maxEntries, parse);
+  }
+
+  describe(userAgent: string | null): AgentFacts {
+    return userAgent ? this.parsed.of(userAgent) : NO_AGENT;
   }
 }
 
@@ -68,3 +80,40 @@ export function referrerHost(referrer: string | null): string {
   }
 }
 export const DIRECT = '(direct)';
+
+/**
+ * referrerHost, with the hosts of recent http(s) referrers remembered (a bounded LRU: a URL parse per
+ * click is the writer's dearest step after the HMAC). Keyed by the referrer up to the end of its
+ * host, so referrers that differ only in path, query or fragment share an entry.
+ */
+export class ReferrerHosts {
+  private readonly hosts: Remembered<string>;
+
+  constructor(maxEntries = 1_000) {
+    this.hosts = new Remembered(maxEntries, referrerHost);
+  }
+
+  hostOf(referrer: string | null): string {
+    if (!referrer) return DIRECT;
+    const key = throughHost(referrer);
+    return key === null ? referrerHost(referrer) : this.hosts.of(key);
+  }
+}
+
+// What the URL parser skips or drops between `//` and the host: more slashes (either way), tabs and newlines.
+const BEFORE_HOST = new Set(['/', '\\', '\t', '\n', '\r']);
+const HOST_ENDS = new Set(['/', '?', '#']);
+
+/**
+ * An http(s) URL up to and with the first `/`, `?` or `#` after its host: the URL parser has read
+ * the whole host by then, and what follows (path, query, fragment) can neither change the host nor
+ * fail the parse. Keeping that delimiter keeps the parser's trimming of trailing spaces away from the
+ * host. Null for any other referrer.
+ */
+function throughHost(referrer: string): string | null {
+  let i = referrer.startsWith('https://') ? 8 : referrer.startsWith('http://') ? 7 : -1;
+  if (i < 0) return null;
+  while (i < referrer.length && BEFORE_HOST.has(referrer[i]!)) i++;
+  for (; i < referrer.length; i++) if (HOST_ENDS.has(referrer[i]!)) return referrer.slice(0, i + 1);
+  return referrer;
+}

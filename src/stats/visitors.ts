@@ -14,6 +14,21 @@ export function utcDay(epochMs: number): string {
   return new Date(epochMs - (epochMs % DAY_MS)).toISOString().slice(0, 10);
 }
 
+/** utcDay for instants that mostly share a day, as a batch of clicks does: one Date is formatted per change of day, not per instant. */
+export class UtcDays {
+  private start = Number.NaN;
+  private name = '';
+
+  of(epochMs: number): string {
+    const start = epochMs - (epochMs % DAY_MS);
+    if (start !== this.start) {
+      this.name = utcDay(start);
+      this.start = start;
+    }
+    return this.name;
+  }
+}
+
 /** The oldest day whose salt is kept: yesterday (UTC). Older clicks get no visitor hash. */
 export function oldestSaltDay(nowMs: number): string {
   return utcDay(nowMs - DAY_MS);

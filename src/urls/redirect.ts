@@ -177,6 +177,45 @@ export interface HotPathDeps extends RedirectDeps {
 }
 
 /**
+ * A visit read off the request. The client address is read only when it is needed, for a click to
+ * record: Bun asks the kernel for the peer on every requestIP call (a getpeername syscall, about
+ * 1 µs), which HEAD probes and refused codes need not pay.
+ */
+class RequestVisit implements Visit {
+  readonly referrer: string | null;
+  readonly userAgent: string | null;
+  readonly requestId: string;
+  private address: string | null | undefined;
+
+  constructor(
+    readonly code: string,
+    readonly countClick: boolean,
+    private readonly request: Request,
+    private readonly server: Server<undefined> | undefined,
+    private readonly deps: Pick<HotPathDeps, 'trustProxy' | 'countryHeader'>,
+  ) {
+    this.referrer = request.headers.get('referer');
+    this.userAgent = request.headers.get('user-agent');
+    this.requestId = requestIdOf(request);
+  }
+
+  get clientAddress(): string | null {
+    return this.readClientAddress();
+  }
+
+  get country(): string | null {
+    return this.deps.countryHeader ? this.request.headers.get(this.deps.countryHeader) : null;
+  }
+
+  readClientAddress(): string | null {
+    if (this.address === undefined) {
+      this.address = (this.deps.trustProxy && this.request.headers.get('x-forwarded-for')) || this.server?.requestIP(this.request)?.address || null;
+    }
+    return this.address;
+  }
+}
+
+/**
  * GET /:short_code without Elysia in between; errors answer exactly as the app's onError does.
  * A link in L1 is answered synchronously (no promise at all); anything else takes the async path.
  */
@@ -199,8 +238,11 @@ export function hotPath(deps: HotPathDeps) {
     return response;
   };
 
-  const slow = async (started: number, method: string, visit: Visit, cached?: CachedLink): Promise<Response> => {
+  const slow = async (started: number, method: string, visit: RequestVisit, cached?: CachedLink): Promise<Response> => {
     let response: Response;
+    // Read before the first await, while the client is surely connected, as every click was before
+    // the read became lazy.
+    if (visit.countClick) visit.readClientAddress();
     try {
       if (deps.drills.active) await deps.drills.disturb(REDIRECT_ROUTE);
       response = cached?.rules ? await answerWithRules(cached, cached.rules, visit, deps) : await redirect(deps, visit);
@@ -217,15 +259,7 @@ export function hotPath(deps: HotPathDeps) {
     if (RESERVED_CODES.has(code)) return deps.fallback(request, server);
     const started = performance.now();
     const method = request.method;
-    const visit: Visit = {
-      code,
-      countClick: method === 'GET',
-      referrer: request.headers.get('referer'),
-      userAgent: request.headers.get('user-agent'),
-      requestId: requestIdOf(request),
-      clientAddress: (deps.trustProxy && request.headers.get('x-forwarded-for')) || server?.requestIP(request)?.address || null,
-      country: deps.countryHeader ? request.headers.get(deps.countryHeader) : null,
-    };
+    const visit = new RequestVisit(code, method === 'GET', request, server, deps);
     if (!deps.drills.active && CODE_SHAPE.test(code)) {
       const cached = deps.cache.peek(code);
       // A plain link (no rules) is answered synchronously; one with rules may need Postgres.

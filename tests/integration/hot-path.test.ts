@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import Redis from 'ioredis';
 import { LinkCache, type CachedLink } from '../../src/cache/link-cache.ts';
 import { cacheKeys } from '../../src/cache/keys.ts';
+import { sql } from 'drizzle-orm';
+import { VisitorHasher, utcDay } from '../../src/stats/visitors.ts';
 import { linkLoader } from '../../src/urls/redirect.ts';
 import { freshDatabase, REDIS_URL, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
@@ -101,6 +103,24 @@ describe('LinkCache', () => {
     expect((await cache.resolve(link.short_code, load))?.active).toBe(false);
     expect(loads).toBe(1);
     cache.close();
+  });
+
+  it('records the TCP peer as the client of each click, on a cold and a cached redirect, and nothing for HEAD', async () => {
+    const { body: link } = await hop.json('/shorten', { url: 'https://example.com/peer' });
+    // Out of L1 and L2: the first GET takes the async path, the second the cached one.
+    await hop.cache.invalidate(link.short_code);
+    const agent = 'peer-check/1.0';
+    // Without TRUST_PROXY a forwarded address is not the client's.
+    expect((await hop.request(`/${link.short_code}`, { headers: { 'user-agent': agent, 'x-forwarded-for': '6.6.6.6' } })).status).toBe(302);
+    expect((await hop.request(`/${link.short_code}`, { method: 'HEAD' })).status).toBe(302);
+    expect((await hop.request(`/${link.short_code}`, { headers: { 'user-agent': agent } })).status).toBe(302);
+    await hop.clicks.flush();
+    const clicks = await database.db.execute<{ at: Date; visitor: string }>(sql`select "timestamp" as "at", visitor::text from events
+      where url_id = (select id from urls where short_code = ${link.short_code}) and event_type = 'click'`);
+    const visitors = new VisitorHasher(database.db);
+    await visitors.prepare(clicks.map((click) => utcDay(click.at.getTime())));
+    expect(clicks.map((click) => click.visitor)).toEqual(clicks.map((click) => visitors.hash(utcDay(click.at.getTime()), '127.0.0.1', agent)!));
+    expect(clicks).toHaveLength(2);
   });
 
   it('caches an unknown code negatively until the code is created', async () => {
