@@ -14,6 +14,7 @@ import { openDatabase } from '../db/client.ts';
 import { generateKey } from '../src/auth/key-format.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { ClickRecorder } from '../src/events/click-recorder.ts';
+import { loadConfig } from '../src/config.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,10 +23,13 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     /** The build to compare a plain link's cached redirect with; default: the commit before link options. */
     baseline: { type: 'string' },
+    /** Rounds of the build-against-build comparison, alternating; each figure is the median. */
+    rounds: { type: 'string', default: '3' },
   },
 });
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
+const ROUNDS = Math.max(1, Number(values.rounds));
 const ROOT = path.resolve(import.meta.dir, '..');
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -134,6 +138,24 @@ function wrk(name: string, url: string, script: string, env: Record<string, stri
   return { name, rps, p50, p99, requests, errors, cpu };
 }
 
+/** Each figure the median over rounds; requests and errors summed (every request was served). */
+function medianRow(name: string, rounds: Row[]): Row {
+  const median = (pick: (row: Row) => number) => {
+    const sorted = rounds.map(pick).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)]!;
+  };
+  const sum = (pick: (row: Row) => number) => rounds.reduce((total, row) => total + pick(row), 0);
+  return {
+    name,
+    rps: median((row) => row.rps),
+    p50: median((row) => row.p50),
+    p99: median((row) => row.p99),
+    requests: sum((row) => row.requests),
+    errors: sum((row) => row.errors),
+    cpu: { server: median((row) => row.cpu.server), postgres: median((row) => row.cpu.postgres), wrk: median((row) => row.cpu.wrk) },
+  };
+}
+
 async function prepareDatabase() {
   const admin = new SQL({ url: ADMIN_URL, max: 1 });
   for (const name of [DB_NAME, `${DB_NAME}_baseline`]) {
@@ -185,10 +207,11 @@ async function createLinks(base: string, count: number, set = 'seed', options: R
   return file;
 }
 
-/** The recorder alone: how many click rows per second it writes to Postgres. */
+/** The recorder alone, with hop's default batch size and concurrency: how many click rows per second it writes. */
 async function clickIngest(db: ReturnType<typeof openDatabase>): Promise<number> {
   const [link] = await db.execute<{ id: number }>(sql`select id from urls limit 1`);
-  const recorder = new ClickRecorder(db, { flushIntervalMs: 1_000_000, batchSize: 5_000, bufferCap: 1_000_000, flushConcurrency: 2 });
+  const { batchSize, flushConcurrency } = loadConfig({}).clicks;
+  const recorder = new ClickRecorder(db, { flushIntervalMs: 1_000_000, batchSize, bufferCap: 1_000_000, flushConcurrency });
   const rows = 200_000;
   const at = Date.now();
   for (let i = 0; i < rows; i++) recorder.record({ urlId: link!.id, at, referrer: null, userAgent: 'bench', requestId: String(i) });
@@ -205,10 +228,13 @@ const ports = { ceiling: 3901, full: 3902, l2: 3903, nocache: 3904, noclicks: 39
 const ceilingServer = Bun.spawn(['bun', 'run', 'bench/ceiling.ts', String(ports.ceiling)], { cwd: ROOT, stdout: 'ignore' });
 children.push(ceilingServer);
 await waitForHealth(`http://127.0.0.1:${ports.ceiling}/`);
-const full = await startHop(ports.full, { REDIS_URL });
+// As deployed by compose and the chart: behind nginx, which sends X-Forwarded-For, with TRUST_PROXY on.
+const BEHIND_PROXY = { FORWARDED_FOR: '203.0.113.7' };
+const full = await startHop(ports.full, { REDIS_URL, TRUST_PROXY: 'true' });
 const codesFile = await createLinks(`http://127.0.0.1:${ports.full}`, 1000);
 // A limit no run reaches: every redirect pays the admission (one conditional UPDATE in Postgres).
 const limitedCodesFile = await createLinks(`http://127.0.0.1:${ports.full}`, 1000, 'limited', { max_clicks: 2_000_000_000 });
+const directCodesFile = await createLinks(`http://127.0.0.1:${ports.full}`, 1000, 'direct');
 const baselineBuild = checkoutBaseline(values.baseline);
 const clicksOn = async (set: string) =>
   ((await db.execute<{ n: number }>(sql`
@@ -216,24 +242,42 @@ const clicksOn = async (set: string) =>
     where e.event_type = 'click' and u.original_url like ${`https://example.com/${set}/%`}`)) as unknown as [{ n: number }])[0].n;
 
 // Warm-up, then the rows, one at a time so they do not compete for the two cores.
-wrk('warm-up', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile });
+wrk('warm-up', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile, ...BEHIND_PROXY });
 const rows: Row[] = [];
 rows.push(wrk('bare Bun.serve 302 (ceiling)', `http://127.0.0.1:${ports.ceiling}`, 'redirect.lua', { CODES_FILE: codesFile }, ceilingServer.pid));
 await Bun.sleep(500); // the warm-up's last clicks land before counting starts
+// This build and the older one, alternating round by round so both meet the same machine; each
+// figure is the median of its rounds (the machine is shared and its speed drifts within minutes).
+const baseline = baselineBuild
+  ? await (async () => {
+      // Same Postgres server, same Redis, the same number of links; its own database and schema.
+      const server = await startHop(ports.baseline, { REDIS_URL, DATABASE_URL: BASELINE_DB_URL }, baselineBuild.dir);
+      const codes = await createLinks(`http://127.0.0.1:${ports.baseline}`, 1000, 'baseline');
+      wrk('warm-up', `http://127.0.0.1:${ports.baseline}`, 'redirect.lua', { CODES_FILE: codes, ...BEHIND_PROXY });
+      return { server, codes };
+    })()
+  : null;
 const clicksBefore = await clicksOn('seed');
-const cached = wrk('hop cached redirect (L1 + Redis, clicks on)', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile }, full.pid);
+const cachedRounds: Row[] = [];
+const baselineRounds: Row[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  cachedRounds.push(wrk(`hop cached redirect, round ${round + 1}`, `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile, ...BEHIND_PROXY }, full.pid));
+  if (baseline) baselineRounds.push(wrk(`build before, round ${round + 1}`, `http://127.0.0.1:${ports.baseline}`, 'redirect.lua', { CODES_FILE: baseline.codes, ...BEHIND_PROXY }, baseline.server.pid));
+}
+const rounds = ROUNDS > 1 ? `, median of ${ROUNDS} rounds` : '';
+const cached = medianRow(`hop cached redirect (L1 + Redis, clicks on), behind a proxy${rounds}`, cachedRounds);
 rows.push(cached);
 let baselineRow: Row | undefined;
-if (baselineBuild) {
-  // Same Postgres server, same Redis, the same number of links; its own database and schema.
-  const before = await startHop(ports.baseline, { REDIS_URL, DATABASE_URL: BASELINE_DB_URL }, baselineBuild.dir);
-  const baselineCodesFile = await createLinks(`http://127.0.0.1:${ports.baseline}`, 1000, 'baseline');
-  wrk('warm-up', `http://127.0.0.1:${ports.baseline}`, 'redirect.lua', { CODES_FILE: baselineCodesFile });
-  baselineRow = wrk(`same, build before link options and stats (${baselineBuild.commit}), its own schema`, `http://127.0.0.1:${ports.baseline}`, 'redirect.lua', { CODES_FILE: baselineCodesFile }, before.pid);
+if (baseline && baselineBuild) {
+  baselineRow = medianRow(`same, build before link options and stats (${baselineBuild.commit}), its own schema, behind a proxy${rounds}`, baselineRounds);
   rows.push(baselineRow);
-  before.kill('SIGTERM');
-  await before.exited;
+  baseline.server.kill('SIGTERM');
+  await baseline.server.exited;
 }
+// Exposed directly: the client is the TCP peer, which Bun reads with a getpeername call per click.
+wrk('warm-up', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: directCodesFile });
+const direct = wrk('same, exposed directly (no X-Forwarded-For: the TCP peer is read per click)', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: directCodesFile }, full.pid);
+rows.push(direct);
 wrk('warm-up', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: limitedCodesFile });
 const limited = wrk('hop cached redirect of a max_clicks link (Postgres admission per click)', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: limitedCodesFile }, full.pid);
 rows.push(limited);
@@ -257,6 +301,10 @@ rows.push(wrk('hop redirect, L1 off (Redis path)', `http://127.0.0.1:${ports.l2}
 const nocache = await startHop(ports.nocache, { CACHE_L1_MAX_ENTRIES: '0' });
 rows.push(wrk('hop uncached redirect (Postgres every time)', `http://127.0.0.1:${ports.nocache}`, 'redirect.lua', { CODES_FILE: codesFile }, nocache.pid));
 rows.push(wrk('hop POST /shorten', `http://127.0.0.1:${ports.nocache}`, 'shorten.lua', { HOP_API_KEY: API_KEY }, nocache.pid));
+// Alone on the machine: the replicas still up would only idle, but they go first all the same.
+l2.kill('SIGTERM');
+nocache.kill('SIGTERM');
+await Promise.all([l2.exited, nocache.exited]);
 const ingest = await clickIngest(db);
 
 const ceiling = rows[0]!.rps;
@@ -270,11 +318,12 @@ const table = [
   ...rows.map((row) => `| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${(row.rps / ceiling).toFixed(2)} | ${row.requests} | ${row.errors} | ${µs(row.cpu.server)} | ${µs(row.cpu.postgres)} | ${µs(row.cpu.wrk)} |`),
 ].join('\n');
 const summary = [
-  `- click recorder ingest: ${ingest.toFixed(0)} rows/s (200,000 clicks, batches of 5,000)`,
-  `- clicks stored for the cached row: ${storedDuringCached} (wrk counted ${cached.requests} completed 302s; responses in flight at wrk's deadline are served and stored but not counted by wrk) — the replica was stopped with SIGTERM before counting`,
+  `- click recorder ingest: ${ingest.toFixed(0)} rows/s (200,000 clicks, hop's default batches of ${loadConfig({}).clicks.batchSize.toLocaleString()}, ${loadConfig({}).clicks.flushConcurrency} at a time)`,
+  `- clicks stored for the cached row's rounds: ${storedDuringCached} (wrk counted ${cached.requests} completed 302s; responses in flight at wrk's deadline are served and stored but not counted by wrk) — the replica was stopped with SIGTERM before counting`,
   baselineRow
     ? `- a plain link's cached redirect, this build vs the build before link options and stats: server CPU ${µs(cached.cpu.server)} vs ${µs(baselineRow.cpu.server)} µs/request (× ${(cached.cpu.server / baselineRow.cpu.server).toFixed(2)}), Postgres CPU per stored click (rollups included) ${µs(cached.cpu.postgres)} vs ${µs(baselineRow.cpu.postgres)} µs (× ${(cached.cpu.postgres / baselineRow.cpu.postgres).toFixed(2)}), throughput × ${(cached.rps / baselineRow.rps).toFixed(2)}`
     : '- no baseline build was run',
+  `- exposed directly, without a proxy: server CPU ${µs(direct.cpu.server)} µs/request, ${µs(direct.cpu.server - cached.cpu.server)} µs more than behind one (reading the TCP peer, which visitors and countries need)`,
   `- a max_clicks link's redirect: server CPU ${µs(limited.cpu.server)} µs/request, Postgres ${µs(limited.cpu.postgres)} µs/request, ${(limited.rps / cached.rps).toFixed(2)} × the plain link's throughput`,
 ].join('\n');
 console.log(`\n${table}\n\n${summary}`);
