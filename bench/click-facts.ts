@@ -1,4 +1,4 @@
-// `bun run bench/click-facts.ts [--baseline REF] [--rounds 9]`: what the click writer's
+// `bun run bench:facts [--baseline REF] [--rounds 9]`: what the click writer's
 // ClickFacts.describe() costs per click in hop's own process, this checkout against REF side by side
 // in one process (default: HEAD when src/stats or src/urls/redirect.ts has uncommitted changes, else
 // the parent of the last commit that changed src/stats/click-facts.ts). Two workloads, in batches of
@@ -45,7 +45,7 @@ function checkoutBaseline(): { dir: string; commit: string } | null {
   return { dir, commit };
 }
 
-const CLICK = { urlId: 1, userId: null, requestId: 'r' };
+const CLICK = { urlId: 1, requestId: 'r' };
 
 /** `bun run bench`: wrk's requests carry only Host, all from 127.0.0.1, over 1,000 links. */
 function wrkBatch(at: number): ClickOrigin[] {

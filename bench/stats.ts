@@ -197,9 +197,11 @@ async function writeSide(db: Database, traffic: Traffic, rows: number): Promise<
   const lines: string[] = [];
   // Raw rows only, 2,000 per statement, two at a time (the writer's defaults).
   const raw = benchClicks(traffic, rows, 0);
+  const first = raw.reduce((min, click) => Math.min(min, click.at), Infinity);
+  const last = raw.reduce((max, click) => Math.max(max, click.at), -Infinity);
   const months = await db.execute<{ name: string }>(sql`
     select distinct 'events_clicks_' || to_char(to_timestamp(at / 1000.0) at time zone 'UTC', '"y"YYYY"m"MM') as name
-    from unnest(${sql.param([raw[0]!.at, raw.at(-1)!.at])}::float8[]) as t(at)`);
+    from unnest(${sql.param([first, last])}::float8[]) as t(at)`);
   let rawSeconds = 0;
   let rawCpu = 0;
   await withClickForeignKeys(db, months.map((month) => month.name), async () => {

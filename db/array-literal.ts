@@ -9,8 +9,12 @@ type Element = string | number | boolean | null;
 const OTHER_ESCAPE = /\\[bfnrtu]/;
 const SPECIALS = /["\\]/g;
 
-/** `{1,"a",null,true}`: numbers, text, booleans and nulls as the array literal of any element type. */
+/**
+ * `{1,"a",null,true}`: numbers, text, booleans and nulls as the array literal of any element type.
+ * Numbers must be finite (JSON would turn NaN into null); a caller's bug, so it throws.
+ */
 export function arrayLiteral(values: readonly Element[]): string {
+  for (const value of values) if (typeof value === 'number' && !Number.isFinite(value)) throw new RangeError(`array element ${value} is not a finite number`);
   const json = JSON.stringify(values);
   return OTHER_ESCAPE.test(json) ? quoted(values) : `{${json.slice(1, -1)}}`;
 }

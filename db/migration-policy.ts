@@ -16,6 +16,7 @@ const CONTRACT_STEPS: [RegExp, string][] = [
   [/\bRENAME\s+COLUMN\b/i, 'renames a column'],
   [/\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?[\w".]+\s+RENAME\s+(?:TO|CONSTRAINT)\b/i, 'renames a table'],
   [/\bDROP\s+TABLE\b/i, 'drops a table'],
+  [/\bDROP\s+CONSTRAINT\b/i, 'drops a constraint (old code may rely on what it checked or did on delete)'],
   [/\bALTER\s+COLUMN\s+[\w"]+\s+(?:SET\s+DATA\s+)?TYPE\b/i, 'changes a column type'],
   [/\bALTER\s+COLUMN\s+[\w"]+\s+SET\s+NOT\s+NULL\b/i, 'makes a column NOT NULL (old code may still insert without it)'],
 ];

@@ -228,7 +228,13 @@ export async function countRows(db: Database): Promise<{ users: number; urls: nu
   return { users: Number(row?.users ?? 0), urls: Number(row?.urls ?? 0), events: Number(row?.events ?? 0) };
 }
 
-/** Empties users, links and events (and rows hanging off them) and restarts their ids: `seed --reset`. */
+/**
+ * Empties users, links and events (and rows hanging off them) and restarts their ids: `seed --reset`.
+ * The click rollups and their queue go too: they have no foreign keys, and their rows would
+ * otherwise count for the new links that reuse the old ids.
+ */
 export async function resetData(db: Database): Promise<void> {
-  await db.execute(sql`truncate users, urls, events restart identity cascade`);
+  await db.execute(sql`
+    truncate users, urls, events, click_rollup_queue, click_visitors, link_clicks_hourly, link_clicks_daily,
+      link_dimension_daily, global_clicks_hourly, global_clicks_daily restart identity cascade`);
 }

@@ -172,8 +172,8 @@ export class ClickRecorder {
   }
 
   // One array per column, unnested by Postgres: about a fifth less Postgres CPU per row than a JSON
-  // document of rows, and no JSON to build here (docs/performance.md, "Where the time goes"). Each
-  // array goes as a literal built here (db/array-literal.ts): cheaper for hop than Bun's encoding.
+  // document of rows (docs/decisions.md, "Click batches travel as column arrays"). Each array goes as
+  // a literal built here (db/array-literal.ts), which costs hop less than Bun's array encoding.
   // One statement stores the raw rows and queues their facts for the rollups (src/stats/rollup-folder.ts).
   // The owner is the link's at write time; `for key share` makes a concurrent delete of the link wait
   // for this batch (then it nulls or deletes the stored clicks) or, if it came first, drops them here.
@@ -201,12 +201,12 @@ export class ClickRecorder {
           ${column(facts.bot)}::text::bool[], ${column(facts.browser)}::text::text[], ${column(facts.os)}::text::text[],
           ${column(facts.device)}::text::text[], ${column(facts.referrerHost)}::text::text[], ${column(facts.country)}::text::text[],
           ${column(facts.visitor)}::text::bigint[]
-        ) as r(url_id, at, referrer, user_agent, request_id, bot, browser, os, device, referrer_host, country, visitor)
+        ) with ordinality as r(url_id, at, referrer, user_agent, request_id, bot, browser, os, device, referrer_host, country, visitor, place)
       ),
-      links as (select u.id, u.user_id from urls u where u.id in (select url_id from batch) for key share of u),
+      links as (select u.id, u.user_id from urls u where u.id in (select url_id from batch) order by u.id for key share of u),
       kept as (
         select l.id as url_id, l.user_id, to_timestamp(r.at / 1000.0) as ts, r.referrer, r.user_agent, r.request_id,
-          r.bot, r.browser, r.os, r.device, r.referrer_host, r.country, r.visitor
+          r.bot, r.browser, r.os, r.device, r.referrer_host, r.country, r.visitor, r.place
         from batch r join links l on l.id = r.url_id
       ),
       stored as (
@@ -216,6 +216,8 @@ export class ClickRecorder {
             || case when bot then '{"automated": true}'::jsonb else '{}'::jsonb end,
           country, visitor
         from kept
+        -- Ids in the order the clicks came (the join does not keep it): /events breaks ties on id.
+        order by place
       ),
       queued as (
         insert into click_rollup_queue (url_id, ts, bot, browser, os, device, referrer_host, country, visitor)

@@ -203,6 +203,7 @@ export class EventService {
  * a click added through the API is checked here instead, with the lock a foreign key would take.
  */
 async function lockReferences(tx: Pick<Database, 'execute'>, urlId: number | null, userId: number | null): Promise<void> {
-  if (urlId !== null && (await tx.execute(sql`select 1 from urls where id = ${urlId} for key share`)).length === 0) throw notFound('url');
+  // The user first: a user delete locks the user, then its links.
   if (userId !== null && (await tx.execute(sql`select 1 from users where id = ${userId} for key share`)).length === 0) throw notFound('user');
+  if (urlId !== null && (await tx.execute(sql`select 1 from urls where id = ${urlId} for key share`)).length === 0) throw notFound('url');
 }

@@ -249,7 +249,7 @@ export class UrlService {
     if (patch.tags !== undefined) values.tags = checkTags(patch.tags);
 
     const updated = await this.db.transaction(async (tx) => {
-      const [before] = await tx.select().from(urls).where(visibleTo(actor, id)).for('update');
+      const [before] = await tx.select().from(urls).where(visibleTo(actor, id)).for('no key update');
       if (!before) throw notFound('url');
       for (const [field, target] of [['original_url', values.originalUrl], ['expired_url', values.expiredUrl]] as const) {
         if (target && (await findBannedHost(tx, targetSuffixes(target)))) {
@@ -285,9 +285,6 @@ export class UrlService {
     const removed = await this.db.transaction(async (tx) => {
       const [link] = await tx.delete(urls).where(visibleTo(actor, id)).returning();
       if (!link) throw notFound('url');
-      // What a foreign key did before clicks lost theirs (src/events/click-recorder.ts): the delete
-      // waited for any click batch on the link, so this sees every click stored for it.
-      await tx.update(events).set({ urlId: null }).where(and(eq(events.eventType, 'click'), eq(events.urlId, link.id)));
       await tx.insert(events).values({
         urlId: null,
         userId: link.userId,

@@ -122,9 +122,11 @@ export class UserService {
   async remove(id: number, actor: Actor): Promise<void> {
     this.checkVisible(id, actor);
     const removedCodes = await this.db.transaction(async (tx) => {
-      // Locked first: a click batch under way on these links commits before the events go (click
-      // rows have no foreign keys), and a later one finds the links gone and stores nothing.
-      const owned = await tx.select({ id: urls.id, shortCode: urls.shortCode }).from(urls).where(eq(urls.userId, id)).for('update');
+      // Locked first, the user and then its links in id order (the order click batches and POST
+      // /events lock in): a link cannot be added meanwhile, a click batch under way on these links
+      // commits before the events go (click rows have no foreign keys), and a later one finds them gone.
+      await tx.select({ id: users.id }).from(users).where(eq(users.id, id)).for('update');
+      const owned = await tx.select({ id: urls.id, shortCode: urls.shortCode }).from(urls).where(eq(urls.userId, id)).orderBy(urls.id).for('update');
       const urlIds = owned.map((link) => link.id);
       const removedEvents = await tx
         .delete(events)

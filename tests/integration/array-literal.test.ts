@@ -33,6 +33,9 @@ describe('array literals', () => {
     expect(await readBack(arrayLiteral(['-9223372036854775808', '9223372036854775807', null]), 'bigint')).toEqual(['-9223372036854775808', '9223372036854775807', null]);
     expect(await readBack(arrayLiteral([1764085000123, 0.5, -1e-7]), 'float8')).toEqual([1764085000123, 0.5, -1e-7]);
     expect(await readBack(arrayLiteral([true, false, null]), 'bool')).toEqual([true, false, null]);
+    expect(await readBack(arrayLiteral([-0, 1e20]), 'float8')).toEqual([0, 1e20]);
+    // JSON would write them as null: refused instead of stored as something else.
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) expect(() => arrayLiteral([1, bad])).toThrow(RangeError);
   });
 
   it('round-trips any strings Postgres can store', async () => {

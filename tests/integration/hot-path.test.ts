@@ -1,10 +1,10 @@
 // The redirect hot path: read-through cache, single-flight, negative caching, cross-replica
 // invalidation, and degradation when Redis or Postgres go away (real servers, stopped for real).
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { sql } from 'drizzle-orm';
 import Redis from 'ioredis';
 import { LinkCache, type CachedLink } from '../../src/cache/link-cache.ts';
 import { cacheKeys } from '../../src/cache/keys.ts';
-import { sql } from 'drizzle-orm';
 import { VisitorHasher, utcDay } from '../../src/stats/visitors.ts';
 import { linkLoader } from '../../src/urls/redirect.ts';
 import { freshDatabase, REDIS_URL, type TestDatabase } from '../support/env.ts';

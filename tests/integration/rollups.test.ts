@@ -7,6 +7,7 @@ import type { Database } from '../../db/client.ts';
 import { monthStart } from '../../src/events/click-partitions.ts';
 import { ClickRecorder, type Click } from '../../src/events/click-recorder.ts';
 import { ClickFacts } from '../../src/stats/click-facts.ts';
+import { resetData } from '../../db/seed.ts';
 import { Maintenance } from '../../src/stats/maintenance.ts';
 import { RollupFolder } from '../../src/stats/rollup-folder.ts';
 import { aggregateDay, rebuildRollups } from '../../src/stats/rebuild.ts';
@@ -31,7 +32,6 @@ let links: number[];
 function click(i: number, urlId: number, at: number): Click {
   return {
     urlId,
-   
     at,
     referrer: REFERRERS[i % REFERRERS.length]!,
     userAgent: AGENTS[(i * 7) % AGENTS.length]!,
@@ -189,4 +189,16 @@ describe('rollups kept by the click writer', () => {
     const [oldAfter] = await pg.db.execute<{ clicks: number }>(sql`select sum(clicks)::int as clicks from link_clicks_daily where day = ${oldDay}`);
     expect(Number(oldAfter!.clicks)).toBeGreaterThan(1000);
   }, 120_000);
+
+  // Last: it empties the database. Link ids restart, so rollups left behind would count for new links.
+  it('are emptied by seed --reset along with the links they counted', async () => {
+    const rows = async () => (await pg.db.execute<{ n: number }>(sql`
+      select ((select count(*) from link_clicks_daily) + (select count(*) from link_dimension_daily) + (select count(*) from link_clicks_hourly)
+        + (select count(*) from global_clicks_daily) + (select count(*) from click_visitors))::int as n`))[0]!.n;
+    expect(Number(await rows())).toBeGreaterThan(0);
+    await resetData(pg.db);
+    expect(Number(await rows())).toBe(0);
+    const [link] = await pg.db.execute<{ id: number }>(sql`insert into urls (short_code, original_url) values ('fresh', 'https://example.com/') returning id`);
+    expect(Number(link!.id)).toBe(1);
+  });
 });

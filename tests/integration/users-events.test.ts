@@ -92,8 +92,8 @@ describe('users', () => {
     recorder.start();
     const stream = setInterval(() => {
       for (let i = 0; i < 50; i++) {
-        recorder.record({ urlId: link.id, at: Date.now(), referrer: null, userAgent: null, requestId: null });
-        recorder.record({ urlId: owned.id, at: Date.now(), referrer: null, userAgent: null, requestId: null });
+        recorder.record({ urlId: link.id, at: Date.now(), referrer: null, userAgent: 'racing', requestId: null });
+        recorder.record({ urlId: owned.id, at: Date.now(), referrer: null, userAgent: 'racing', requestId: null });
       }
     }, 1);
     try {
@@ -107,13 +107,29 @@ describe('users', () => {
     }
     const [row] = await database.db.execute<{ stranded: number; kept: number }>(sql`
       select count(*) filter (where url_id in (${link.id}, ${owned.id}) or user_id = ${owner.id})::int as stranded,
-             count(*) filter (where url_id is null and details->>'request_id' is null)::int as kept
+             count(*) filter (where url_id is null and details->>'user_agent' = 'racing')::int as kept
       from events where event_type = 'click'`);
     // The deleted link's clicks stay, without the link (as a foreign key's set null left them); the
     // deleted user's go with the user.
     expect(row!.stranded).toBe(0);
     expect(row!.kept).toBeGreaterThan(0);
     expect(recorder.dropped).toBe(0);
+  });
+
+  it('clears the ids of a deleted link or user from their clicks, whichever release deletes them', async () => {
+    const { body: owner } = await hop.json('/users', { username: 'plain-sql', email: 'plain-sql@example.com' });
+    const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/plain-sql', user_id: owner.id });
+    const recorder = new ClickRecorder(database.db, { flushIntervalMs: 60_000, batchSize: 100, bufferCap: 100, flushConcurrency: 1 });
+    for (let i = 0; i < 3; i++) recorder.record({ urlId: link.id, at: Date.now(), referrer: null, userAgent: 'plain-sql', requestId: null });
+    await recorder.flush();
+    const clicks = () => database.db.execute<{ url_id: number | null; user_id: number | null }>(sql`
+      select url_id, user_id from events where event_type = 'click' and details->>'user_agent' = 'plain-sql'`);
+    expect(await clicks()).toEqual(Array(3).fill({ url_id: link.id, user_id: owner.id }));
+    // Plain deletes, as a release without the services' own steps would send them (migration 0010's triggers).
+    await database.db.execute(sql`delete from urls where id = ${link.id}`);
+    expect(await clicks()).toEqual(Array(3).fill({ url_id: null, user_id: owner.id }));
+    await database.db.execute(sql`delete from users where id = ${owner.id}`);
+    expect(await clicks()).toEqual(Array(3).fill({ url_id: null, user_id: null }));
   });
 
   it('returns from a flush while clicks keep arriving, having written every click recorded before it', async () => {

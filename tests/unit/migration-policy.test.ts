@@ -43,6 +43,7 @@ describe('the policy', () => {
     ['DROP TABLE "event_count";', 'drops a table'],
     ['ALTER TABLE "urls" ALTER COLUMN "title" SET DATA TYPE varchar(10);', 'changes a column type'],
     ['ALTER TABLE "urls" ALTER COLUMN "title" SET NOT NULL;', 'makes a column NOT NULL'],
+    ['ALTER TABLE "events" DROP CONSTRAINT "events_url_id_urls_id_fk";', 'drops a constraint'],
   ])('flags %p unless it is marked as a contract step', (sql, what) => {
     expect(problemsOf(sql).join()).toContain(what);
     expect(problemsOf(`-- hop:contract title unused since 0.3.0 (released 2026-10-01)\n${sql}`)).toEqual([]);
