@@ -212,8 +212,8 @@ export class ClickRecorder {
       stored as (
         insert into events (url_id, user_id, event_type, timestamp, details, country, visitor)
         select url_id, user_id, 'click', ts,
-          jsonb_build_object('referrer', referrer, 'user_agent', user_agent, 'request_id', request_id)
-            || case when bot then '{"automated": true}'::jsonb else '{}'::jsonb end,
+          case when bot then jsonb_build_object('referrer', referrer, 'user_agent', user_agent, 'request_id', request_id, 'automated', true)
+            else jsonb_build_object('referrer', referrer, 'user_agent', user_agent, 'request_id', request_id) end,
           country, visitor
         from kept
         -- Ids in the order the clicks came (the join does not keep it): /events breaks ties on id.
