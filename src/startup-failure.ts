@@ -39,6 +39,8 @@ export function describeStartupFailure(error: unknown, context: StartupContext):
     const source = context.urlVariable ?? (context.embedded ? 'the embedded Postgres' : 'DATABASE_URL');
     if (postgres.errno === '3D000') return `database "${database}" does not exist on ${target}: create it (createdb -h ${target.split(':')[0]} ${database}) or fix the name in ${source}`;
     if (postgres.errno === '28P01' || postgres.errno === '28000') return `Postgres at ${target} refused the login (${postgres.message}): fix the user or password in ${source}`;
+    // A migration that gives up a lock rather than queue every query behind it (lock_timeout, e.g. 0011).
+    if (postgres.errno === '55P03') return `a migration waited too long for a table lock on ${target} (${postgres.message}): find the session holding it (pg_locks, pg_stat_activity), let it finish or end it, and start hop again`;
     if (postgres.code !== 'ERR_POSTGRES_SERVER_ERROR') return `cannot reach Postgres at ${target} (${postgres.code}): start it, or fix the host and port in ${source}`;
     return `Postgres at ${target} refused start-up (${postgres.errno}: ${postgres.message}): see docs/runbook.md#start-up-failures`;
   }

@@ -1,7 +1,13 @@
 // Start-up failures an operator can fix end with exit 2 and one line naming the cause and the fix,
-// never a stack trace: a busy port, an unreachable or missing database, a HOST not on this machine.
+// never a stack trace: a busy port, an unreachable or missing database, a HOST not on this machine,
+// a migration that gave up waiting for a lock.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { SQL } from 'bun';
+import { migrate } from 'drizzle-orm/bun-sql/migrator';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runMigrations } from '../../db/migrate.ts';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { freePort } from '../support/services.ts';
 
@@ -62,4 +68,37 @@ describe('a start-up that cannot succeed', () => {
     expect(code).toBe(2);
     expect(lines).toEqual([expect.stringContaining('HOST 192.0.2.1 is not an address of this machine')]);
   }, 30_000);
+
+  it('names a migration that gave up waiting for a table lock, and applies it once the lock is gone', async () => {
+    // A database as the release before 0011 left it, and a session holding `events` open.
+    const older = await freshDatabase('startup_lock_timeout', { migrate: false });
+    const folder = mkdtempSync(path.join(tmpdir(), 'hop-migrations-'));
+    const holder = new SQL({ url: older.url, max: 1 });
+    try {
+      cpSync(path.resolve(import.meta.dir, '../../db/migrations'), folder, { recursive: true });
+      const journalPath = path.join(folder, 'meta/_journal.json');
+      const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
+      journal.entries = journal.entries.filter((entry: { tag: string }) => entry.tag < '0011');
+      writeFileSync(journalPath, JSON.stringify(journal));
+      await migrate(older.db, { migrationsFolder: folder });
+      const reserved = await holder.reserve();
+      await reserved`begin`;
+      await reserved`lock table events in access share mode`;
+      const { code, lines, ms } = await failedStart({ DATABASE_URL: older.url });
+      expect(code).toBe(2);
+      expect(lines).toHaveLength(1);
+      const server = new URL(older.url);
+      expect(lines[0]).toStartWith(`hop: a migration waited too long for a table lock on ${server.hostname}:${server.port || '5432'} (canceling statement due to lock timeout)`);
+      expect(ms).toBeGreaterThanOrEqual(9_000);
+      await reserved`rollback`;
+      reserved.release();
+      await runMigrations(older.db);
+      const [left] = await older.db.$client`select count(*)::int as n from pg_constraint where conname in ('events_url_id_urls_id_fk', 'events_user_id_users_id_fk')`;
+      expect(left.n).toBe(0);
+    } finally {
+      await holder.close();
+      rmSync(folder, { recursive: true, force: true });
+      await older.drop();
+    }
+  }, 60_000);
 });

@@ -17,6 +17,7 @@ describe('start-up failures as one line', () => {
     );
     expect(describeStartupFailure(postgres('ERR_POSTGRES_SERVER_ERROR', '3D000'), context)).toContain('database "shop" does not exist on db.example:6543: create it (createdb -h db.example shop)');
     expect(describeStartupFailure(postgres('ERR_POSTGRES_SERVER_ERROR', '28P01', 'password authentication failed'), context)).toContain('refused the login');
+    expect(describeStartupFailure(postgres('ERR_POSTGRES_SERVER_ERROR', '55P03', 'canceling statement due to lock timeout'), context)).toContain('a migration waited too long for a table lock on db.example:6543 (canceling statement due to lock timeout): find the session holding it');
     expect(describeStartupFailure(postgres('ERR_POSTGRES_SERVER_ERROR', '53300', 'too many clients'), context)).toContain('53300: too many clients');
     expect(describeStartupFailure(new EmbeddedStartError('initdb failed (x): do y'), { ...context, embedded: true })).toBe('cannot start the embedded Postgres: initdb failed (x): do y');
     expect(describeStartupFailure(new Error('odd\nsecond line'), context)).toBe('start-up failed (odd): see the log above and docs/runbook.md#start-up-failures');
