@@ -6,6 +6,16 @@ import { bigint, bigserial, boolean, char, check, customType, date, index, integ
 // (precision and zone bugs), so the column stays timestamptz and the value stays text.
 const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'string' });
 
+// A JSON object in a jsonb column. drizzle's own jsonb stringifies the value and Bun then binds that
+// text as a JSON *string*, so Postgres stored `"{\"a\": 1}"`, a string that `details->>'a'` cannot
+// read (migration 0012 repairs such rows). Bun binds an object to a jsonb parameter as the object.
+// Reads take either shape.
+const jsonObject = customType<{ data: Record<string, unknown>; driverData: unknown }>({
+  dataType: () => 'jsonb',
+  toDriver: (value) => value,
+  fromDriver: (value) => (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>,
+});
+
 export const users = pgTable('users', {
   id: serial('id').primaryKey(),
   username: varchar('username', { length: 64 }).notNull().unique(),
@@ -68,7 +78,7 @@ export const events = pgTable(
     userId: integer('user_id'),
     eventType: varchar('event_type', { length: 64 }).notNull(),
     timestamp: instant('timestamp').notNull().defaultNow(),
-    details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    details: jsonObject('details').notNull().default(sql`'{}'::jsonb`),
     // Clicks only, set by the click writer: the country of the client address, and the visitor hash
     // of the day (docs/analytics.md). The address itself is never stored.
     country: char('country', { length: 2 }),

@@ -8,6 +8,7 @@ import { ownerScope, type Actor } from '../auth/actor.ts';
 import { AppError, invalid, notFound } from '../http/errors.ts';
 import { checkStorable } from '../http/text.ts';
 import type { Listing, Window } from '../http/pagination.ts';
+import { queueAddedClick } from '../stats/added-clicks.ts';
 
 export interface Event {
   id: number;
@@ -109,7 +110,9 @@ export class EventService {
         eventType === 'click'
           ? await this.db.transaction(async (tx) => {
               await lockReferences(tx, input.url_id ?? null, userId);
-              return insert(tx);
+              const stored = await insert(tx);
+              await queueAddedClick(tx, stored[0]!.id);
+              return stored;
             })
           : await insert(this.db);
       return toEvent(row!);

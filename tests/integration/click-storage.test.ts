@@ -2,18 +2,13 @@
 // by one replica at a time, retention by whole months, and /events reading across all of it.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { sql } from 'drizzle-orm';
-import { migrate } from 'drizzle-orm/bun-sql/migrator';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { openDatabase } from '../../db/client.ts';
 import { runMigrations } from '../../db/migrate.ts';
 import { clickPartitionMonths, monthStart, monthsAhead, partitionMonth, partitionName } from '../../src/events/click-partitions.ts';
 import { Maintenance, PARTITIONS_AHEAD } from '../../src/stats/maintenance.ts';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
-
-const MIGRATIONS = path.join(import.meta.dir, '../../db/migrations');
+import { migrateBefore } from '../support/older-schema.ts';
 
 async function counter(database: TestDatabase): Promise<{ counted: number; rows: number }> {
   const [row] = await database.db.execute<{ counted: number; rows: number }>(
@@ -24,18 +19,9 @@ async function counter(database: TestDatabase): Promise<{ counted: number; rows:
 describe('the partitioning migration', () => {
   it('moves existing events (ids, rows and the row counter) into the partitioned table', async () => {
     const database = await freshDatabase('partition_migration');
-    // A copy of the migrations that stops before partitioning: the database as an old release left it.
-    const folder = mkdtempSync(path.join(tmpdir(), 'hop-migrations-'));
     try {
-      await database.db.execute(sql`drop schema public cascade`);
-      await database.db.execute(sql`drop schema if exists drizzle cascade`);
-      await database.db.execute(sql`create schema public`);
-      cpSync(MIGRATIONS, folder, { recursive: true });
-      const journalPath = path.join(folder, 'meta/_journal.json');
-      const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
-      journal.entries = journal.entries.filter((entry: { tag: string }) => entry.tag < '0005');
-      writeFileSync(journalPath, JSON.stringify(journal));
-      await migrate(database.db, { migrationsFolder: folder });
+      // The database as the release before partitioning left it.
+      await migrateBefore(database.db, '0005');
 
       await database.db.execute(sql`insert into urls (id, short_code, original_url) values (1, 'old1', 'https://e.x/1')`);
       await database.db.execute(sql`
@@ -63,10 +49,27 @@ describe('the partitioning migration', () => {
       const [type] = await database.db.execute<{ t: string }>(sql`select data_type as t from information_schema.sequences where sequence_name = 'events_id_seq'`);
       expect(type!.t).toBe('bigint');
     } finally {
-      rmSync(folder, { recursive: true, force: true });
       await database.drop();
     }
   }, 30_000); // Runs every migration twice: past 5 s on a loaded machine (bunfig's timeout does not reach it)
+});
+
+describe('the details repair migration (0012)', () => {
+  it('turns details stored as a JSON string back into the object, and leaves objects alone', async () => {
+    const database = await freshDatabase('details_repair');
+    try {
+      await migrateBefore(database.db, '0012');
+      // As the release before stored them: a JSON string holding the object; and a proper object.
+      await database.db.execute(sql`insert into events (event_type, details) values
+        ('note', to_jsonb('{"says": "hi", "n": 1}'::text)), ('note', '{"says": "fine"}'::jsonb)`);
+      await runMigrations(database.db);
+      const rows = await database.db.execute<{ kind: string; says: string }>(sql`
+        select jsonb_typeof(details) as kind, details->>'says' as says from events order by id`);
+      expect(rows).toEqual([{ kind: 'object', says: 'hi' }, { kind: 'object', says: 'fine' }]);
+    } finally {
+      await database.drop();
+    }
+  });
 });
 
 describe('partition maintenance', () => {

@@ -8,6 +8,8 @@ import { monthStart } from '../../src/events/click-partitions.ts';
 import { ClickRecorder, type Click } from '../../src/events/click-recorder.ts';
 import { ClickFacts } from '../../src/stats/click-facts.ts';
 import { resetData } from '../../db/seed.ts';
+import { OPEN_ACTOR } from '../../src/auth/actor.ts';
+import { EventService } from '../../src/events/service.ts';
 import { Maintenance } from '../../src/stats/maintenance.ts';
 import { RollupFolder } from '../../src/stats/rollup-folder.ts';
 import { aggregateDay, rebuildRollups } from '../../src/stats/rebuild.ts';
@@ -189,6 +191,28 @@ describe('rollups kept by the click writer', () => {
     const [oldAfter] = await pg.db.execute<{ clicks: number }>(sql`select sum(clicks)::int as clicks from link_clicks_daily where day = ${oldDay}`);
     expect(Number(oldAfter!.clicks)).toBeGreaterThan(1000);
   }, 120_000);
+
+  it('count clicks added through POST /events as the rebuild counts them', async () => {
+    const service = new EventService(pg.db);
+    const [link] = (await pg.db.execute<{ id: number }>(sql`select id from urls order by id limit 1`)).map((row) => Number(row.id));
+    const before = await new RollupFolder(pg.db, 60_000).drain();
+    expect(before).toBe(0);
+    const details = [
+      { user_agent: AGENTS[0], referrer: 'https://News.Example.com/x' },
+      { user_agent: 'Googlebot/2.1 (+http://www.google.com/bot.html)' },
+      { user_agent: 42, referrer: { not: 'a url' } },
+      {},
+    ];
+    for (const detail of details) await service.create({ event_type: 'click', url_id: link, details: detail }, OPEN_ACTOR);
+    const [before2] = await pg.db.execute<{ stored: number; rolled: number }>(sql`
+      select (select count(*) from events where event_type = 'click' and url_id = ${link})::int as stored,
+             (select coalesce(sum(clicks + bot_clicks), 0) from link_clicks_daily where url_id = ${link})::int as rolled`);
+    expect(await new RollupFolder(pg.db, 60_000).drain()).toBe(details.length);
+    const [after] = await pg.db.execute<{ rolled: number }>(sql`
+      select coalesce(sum(clicks + bot_clicks), 0)::int as rolled from link_clicks_daily where url_id = ${link}`);
+    expect(Number(after!.rolled) - Number(before2!.rolled)).toBe(details.length);
+    expect(await expectRollupsMatchRaw(pg.db)).toBeGreaterThanOrEqual(1);
+  });
 
   it('keep the queue short: each round vacuums what it folded, so its scans never wade through dead rows', async () => {
     const size = async () => Number((await pg.db.execute<{ bytes: number }>(sql`select pg_relation_size('click_rollup_queue')::int as bytes`))[0]!.bytes);

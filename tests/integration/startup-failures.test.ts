@@ -3,12 +3,10 @@
 // a migration that gave up waiting for a lock.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { SQL } from 'bun';
-import { migrate } from 'drizzle-orm/bun-sql/migrator';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runMigrations } from '../../db/migrate.ts';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
+import { migrateBefore } from '../support/older-schema.ts';
 import { freePort } from '../support/services.ts';
 
 let database: TestDatabase;
@@ -72,15 +70,9 @@ describe('a start-up that cannot succeed', () => {
   it('names a migration that gave up waiting for a table lock, and applies it once the lock is gone', async () => {
     // A database as the release before 0011 left it, and a session holding `events` open.
     const older = await freshDatabase('startup_lock_timeout', { migrate: false });
-    const folder = mkdtempSync(path.join(tmpdir(), 'hop-migrations-'));
     const holder = new SQL({ url: older.url, max: 1 });
     try {
-      cpSync(path.resolve(import.meta.dir, '../../db/migrations'), folder, { recursive: true });
-      const journalPath = path.join(folder, 'meta/_journal.json');
-      const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
-      journal.entries = journal.entries.filter((entry: { tag: string }) => entry.tag < '0011');
-      writeFileSync(journalPath, JSON.stringify(journal));
-      await migrate(older.db, { migrationsFolder: folder });
+      await migrateBefore(older.db, '0011');
       const reserved = await holder.reserve();
       await reserved`begin`;
       await reserved`lock table events in access share mode`;
@@ -97,7 +89,6 @@ describe('a start-up that cannot succeed', () => {
       expect(left.n).toBe(0);
     } finally {
       await holder.close();
-      rmSync(folder, { recursive: true, force: true });
       await older.drop();
     }
   }, 60_000);

@@ -250,6 +250,15 @@ describe('events', () => {
     expect((await hop.json(`/events/${first.body.id}`)).body).toEqual(first.body);
   });
 
+  it('stores details as a JSON object that SQL can read, for client and audit events alike', async () => {
+    const { body: event } = await hop.json('/events', { event_type: 'note', details: { says: 'a "quoted" word', n: 1 } });
+    const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/json-object' });
+    const rows = await database.db.execute<{ kind: string; says: string | null; code: string | null }>(sql`
+      select jsonb_typeof(details) as kind, details->>'says' as says, details->>'short_code' as code from events
+      where id = ${event.id} or (event_type = 'created' and url_id = ${link.id}) order by id`);
+    expect(rows).toEqual([{ kind: 'object', says: 'a "quoted" word', code: null }, { kind: 'object', says: null, code: link.short_code }]);
+  });
+
   it('rejects details that are not an object and unknown references', async () => {
     expect((await hop.json('/events', { event_type: 'x', details: 'a string' })).status).toBe(400);
     expect((await hop.json('/events', { event_type: 'x', details: [1, 2] })).status).toBe(400);
