@@ -9,14 +9,13 @@
 // Then the redirect hot path's own CPU per request (its handler called in-process on a real
 // connection, cache and recorder stubbed): a cached GET that records its click, a HEAD, a known 404.
 import { deepEquals, SQL, type Server } from 'bun';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { ClickFacts, type ClickOrigin, type FactColumns } from '../src/stats/click-facts.ts';
 import { hotPath, type HotPathDeps } from '../src/urls/redirect.ts';
+import { unpackBuild } from './support.ts';
 
 const { values } = parseArgs({ options: { baseline: { type: 'string' }, rounds: { type: 'string' } } });
 const ROUNDS = Number(values.rounds ?? 9);
@@ -38,11 +37,7 @@ function checkoutBaseline(): { dir: string; commit: string } | null {
   const wanted = values.baseline ?? (dirty ? 'HEAD' : lastChange ? `${lastChange}^` : undefined);
   const commit = wanted ? git('rev-parse', '--short', wanted).stdout.toString().trim() : '';
   if (!commit) return null;
-  const dir = mkdtempSync(path.join(tmpdir(), 'hop-bench-facts-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  Bun.spawnSync(['tar', '-x', '-C', dir], { stdin: git('archive', '--format=tar', commit, 'src', 'db').stdout });
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  return { dir, commit };
+  return { dir: unpackBuild(ROOT, commit, 'hop-bench-facts-', ['src', 'db']), commit };
 }
 
 const CLICK = { urlId: 1, requestId: 'r' };

@@ -6,7 +6,7 @@
 // hop's and Postgres', is compared in one run; and prints a max_clicks link's redirect as its own row.
 import { SQL } from 'bun';
 import { sql } from 'drizzle-orm';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ import { generateKey } from '../src/auth/key-format.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { ClickRecorder } from '../src/events/click-recorder.ts';
 import { loadConfig } from '../src/config.ts';
+import { cpuSecondsOf, unpackBuild } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -53,18 +54,6 @@ interface Row {
 
 // Where the time goes, from the kernel's accounting rather than a profiler: CPU used per request by
 // the server, by Postgres (every backend: clicks, creates, lookups) and by wrk. Linux /proc only.
-const CLOCK_TICKS = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100;
-
-function cpuSecondsOf(pid: string | number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return NaN;
-  }
-}
-
 /** Every process named `postgres` on this host (NaN when none is visible, e.g. Postgres in a container). */
 function postgresCpuSeconds(): number {
   let total = 0;
@@ -181,12 +170,7 @@ function checkoutBaseline(ref: string | undefined): { dir: string; commit: strin
     console.log('baseline: no commit to compare with (git history unavailable); row skipped');
     return null;
   }
-  const dir = mkdtempSync(path.join(tmpdir(), 'hop-bench-baseline-'));
-  const archive = git('archive', '--format=tar', commit);
-  Bun.spawnSync(['tar', '-x', '-C', dir], { stdin: archive.stdout });
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return { dir, commit };
+  return { dir: unpackBuild(ROOT, commit, 'hop-bench-baseline-'), commit };
 }
 
 async function createLinks(base: string, count: number, set = 'seed', options: Record<string, unknown> = {}): Promise<string> {

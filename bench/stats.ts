@@ -6,13 +6,13 @@
 // the bench database's own backends). Too heavy for CI; its numbers go in docs/performance.md.
 import { SQL } from 'bun';
 import { sql } from 'drizzle-orm';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openDatabase, type Database } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { createClickPartitions } from '../src/events/click-partitions.ts';
 import { ClickRecorder, type Click } from '../src/events/click-recorder.ts';
 import { RollupFolder } from '../src/stats/rollup-folder.ts';
+import { cpuSecondsOf } from './support.ts';
 
 const { values } = parseArgs({ options: { clicks: { type: 'string' }, calls: { type: 'string' }, port: { type: 'string' } } });
 const CLICKS = Number(values.clicks ?? 10_000_000);
@@ -127,17 +127,8 @@ async function measure(base: string, name: string, path: string, budget: number)
 /** CPU seconds of this database's Postgres backends (utime + stime from /proc). */
 async function backendCpu(db: Database): Promise<number> {
   const pids = await db.execute<{ pid: number }>(sql`select pid from pg_stat_activity where datname = current_database()`);
-  const ticks = 100;
-  let total = 0;
-  for (const { pid } of pids) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / ticks;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
+  // A backend gone meanwhile is left out (NaN).
+  return pids.reduce((total, { pid }) => total + (cpuSecondsOf(pid) || 0), 0);
 }
 
 type Traffic = 'spread' | 'repeat';

@@ -1,0 +1,31 @@
+// What the benchmarks share: the kernel's CPU accounting of a process, and an older build of hop
+// unpacked beside this checkout to run in the same process or on the same machine.
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const CLOCK_TICKS = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100;
+
+/** User + system CPU seconds a process has used so far (Linux /proc); NaN once it is gone. */
+export function cpuSecondsOf(pid: string | number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * The sources of `commit` in `root`'s git history (all of them, or only `paths`) unpacked into a
+ * temporary directory that shares `root`'s node_modules and is removed when the process exits.
+ */
+export function unpackBuild(root: string, commit: string, prefix: string, paths: string[] = []): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const archive = Bun.spawnSync(['git', 'archive', '--format=tar', commit, ...paths], { cwd: root, stdout: 'pipe', stderr: 'pipe' });
+  Bun.spawnSync(['tar', '-x', '-C', dir], { stdin: archive.stdout });
+  symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
+}
