@@ -7,6 +7,10 @@ import { cacheKeys, type CacheKeys } from './keys.ts';
 /** What a redirect needs to know about a link: small, so both tiers stay cheap. */
 export interface CachedLink {
   id: number;
+  /**
+   * Not read by this release: its click writer takes the owner from `urls` at write time. Kept for
+   * replicas of earlier releases sharing this Redis during a rollout, whose clicks take it from here.
+   */
   userId: number | null;
   url: string;
   /** False when the owner switched it off or an operator banned it (then `banned` says so). */
