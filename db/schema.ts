@@ -1,6 +1,6 @@
 // hop's tables. Postgres is the source of truth; every filter the API offers has an index.
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, char, check, customType, date, index, integer, jsonb, pgTable, primaryKey, serial, smallint, text, timestamp, varchar } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, char, check, customType, date, index, integer, jsonb, pgTable, primaryKey, serial, smallint, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
 
 // Timestamps travel as ISO strings: drizzle's bun-sql driver mishandles Date round-trips
 // (precision and zone bugs), so the column stays timestamptz and the value stays text.
@@ -83,6 +83,9 @@ export const events = pgTable(
     // of the day (docs/analytics.md). The address itself is never stored.
     country: char('country', { length: 2 }),
     visitor: bigint('visitor', { mode: 'bigint' }),
+    // Clicks only: what the writer classified (bot, browser, OS, device, referrer host) as one
+    // click_facts id. The rollup folder reads it from the raw rows; null on clicks of older releases.
+    factsId: integer('facts_id'),
   },
   (table) => [
     // Every list filter reads newest first: (filter, timestamp, id) serves a page without a sort.
@@ -209,9 +212,10 @@ export const clickVisitors = pgTable(
 );
 
 /**
- * Clicks stored but not yet folded into the rollups: written in the click batch's own statement,
- * deleted by the rollup folder in the statement that folds them (src/stats/rollup-folder.ts). No
- * indexes: it is only ever appended to and drained.
+ * Clicks of releases before migration 0013, stored but not yet folded: their writers queue each
+ * click's facts here in the batch's own statement. This release's writer stores a facts id on the raw
+ * row instead and queues nothing; the folder drains what older replicas still queue during a rollout
+ * (src/stats/rollup-folder.ts). No indexes: it is only ever appended to and drained.
  */
 export const clickRollupQueue = pgTable('click_rollup_queue', {
   urlId: integer('url_id').notNull(),
@@ -224,6 +228,36 @@ export const clickRollupQueue = pgTable('click_rollup_queue', {
   country: char('country', { length: 2 }).notNull(),
   visitor: bigint('visitor', { mode: 'bigint' }),
   queuedAt: instant('queued_at').notNull().defaultNow(),
+});
+
+/**
+ * Every distinct (bot, browser, OS, device, referrer host) a click was classified as, once: a raw
+ * click row carries its id (events.facts_id), so the writer sends one small number per click instead
+ * of five strings, and the folder groups clicks by it. Rows are never changed or deleted: an id
+ * cached by a replica stays right (src/stats/facts-dictionary.ts).
+ */
+export const clickFacts = pgTable(
+  'click_facts',
+  {
+    id: serial('id').primaryKey(),
+    bot: boolean('bot').notNull(),
+    browser: text('browser').notNull(),
+    os: text('os').notNull(),
+    device: text('device').notNull(),
+    referrerHost: text('referrer_host').notNull(),
+  },
+  (table) => [uniqueIndex('click_facts_values_idx').on(table.bot, table.browser, table.os, table.device, table.referrerHost)],
+);
+
+/**
+ * How far the folder has read the raw clicks: every click with a facts id and an id up to
+ * `folded_through` is in the rollups, none above it. One row. `caught_up_at` is when the folder last
+ * reached every click committed at that moment: the rollups' lag (src/stats/rollup-folder.ts).
+ */
+export const clickFoldWatermark = pgTable('click_fold_watermark', {
+  id: smallint('id').primaryKey(),
+  foldedThrough: bigint('folded_through', { mode: 'number' }).notNull(),
+  caughtUpAt: instant('caught_up_at').notNull().defaultNow(),
 });
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });

@@ -231,10 +231,14 @@ export async function countRows(db: Database): Promise<{ users: number; urls: nu
 /**
  * Empties users, links and events (and rows hanging off them) and restarts their ids: `seed --reset`.
  * The click rollups and their queue go too: they have no foreign keys, and their rows would
- * otherwise count for the new links that reuse the old ids.
+ * otherwise count for the new links that reuse the old ids. Click ids restart, so the folder's
+ * watermark does as well (the facts dictionary stays: replicas remember its ids).
  */
 export async function resetData(db: Database): Promise<void> {
-  await db.execute(sql`
-    truncate users, urls, events, click_rollup_queue, click_visitors, link_clicks_hourly, link_clicks_daily,
-      link_dimension_daily, global_clicks_hourly, global_clicks_daily restart identity cascade`);
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`
+      truncate users, urls, events, click_rollup_queue, click_visitors, link_clicks_hourly, link_clicks_daily,
+        link_dimension_daily, global_clicks_hourly, global_clicks_daily restart identity cascade`);
+    await tx.execute(sql`update click_fold_watermark set folded_through = 0, caught_up_at = now() where id = 1`);
+  });
 }

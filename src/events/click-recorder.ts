@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import { arrayLiteral } from '../../db/array-literal.ts';
 import type { Database } from '../../db/client.ts';
 import { databaseUnavailable, transientConflict } from '../../db/errors.ts';
+import { holdClickBarrier } from '../stats/click-barrier.ts';
 import { ClickFacts, type ClickOrigin } from '../stats/click-facts.ts';
 
 /**
@@ -174,7 +175,9 @@ export class ClickRecorder {
   // One array per column, unnested by Postgres: about a fifth less Postgres CPU per row than a JSON
   // document of rows (docs/decisions.md, "Click batches travel as column arrays"). Each array goes as
   // a literal built here (db/array-literal.ts), which costs hop less than Bun's array encoding.
-  // One statement stores the raw rows and queues their facts for the rollups (src/stats/rollup-folder.ts).
+  // The rollups read these rows later, by id (src/stats/rollup-folder.ts): each carries the id of its
+  // classified facts, and the transaction holds the click barrier so no id is committed behind the
+  // folder's back (src/stats/click-barrier.ts).
   // The owner is the link's at write time; `for key share` makes a concurrent delete of the link wait
   // for this batch (then it nulls or deletes the stored clicks) or, if it came first, drops them here.
   private async insert(batch: Click[]): Promise<void> {
@@ -193,36 +196,26 @@ export class ClickRecorder {
       agents[i] = click.userAgent;
       requests[i] = click.requestId;
     }
-    await this.db.execute(sql`
-      with batch as (
-        select * from unnest(
-          ${column(ids)}::text::int[], ${column(times)}::text::float8[],
-          ${column(referrers)}::text::text[], ${column(agents)}::text::text[], ${column(requests)}::text::text[],
-          ${column(facts.bot)}::text::bool[], ${column(facts.browser)}::text::text[], ${column(facts.os)}::text::text[],
-          ${column(facts.device)}::text::text[], ${column(facts.referrerHost)}::text::text[], ${column(facts.country)}::text::text[],
-          ${column(facts.visitor)}::text::bigint[]
-        ) with ordinality as r(url_id, at, referrer, user_agent, request_id, bot, browser, os, device, referrer_host, country, visitor, place)
-      ),
-      links as (select u.id, u.user_id from urls u where u.id in (select url_id from batch) order by u.id for key share of u),
-      kept as (
-        select l.id as url_id, l.user_id, to_timestamp(r.at / 1000.0) as ts, r.referrer, r.user_agent, r.request_id,
-          r.bot, r.browser, r.os, r.device, r.referrer_host, r.country, r.visitor, r.place
+    await this.db.transaction(async (tx) => {
+      await holdClickBarrier(tx);
+      await tx.execute(sql`
+        with batch as (
+          select * from unnest(
+            ${column(ids)}::text::int[], ${column(times)}::text::float8[],
+            ${column(referrers)}::text::text[], ${column(agents)}::text::text[], ${column(requests)}::text::text[],
+            ${column(facts.bot)}::text::bool[], ${column(facts.factsId)}::text::int[], ${column(facts.country)}::text::text[],
+            ${column(facts.visitor)}::text::bigint[]
+          ) with ordinality as r(url_id, at, referrer, user_agent, request_id, bot, facts_id, country, visitor, place)
+        ),
+        links as (select u.id, u.user_id from urls u where u.id in (select url_id from batch) order by u.id for key share of u)
+        insert into events (url_id, user_id, event_type, timestamp, details, country, visitor, facts_id)
+        select l.id, l.user_id, 'click', to_timestamp(r.at / 1000.0),
+          case when r.bot then jsonb_build_object('referrer', r.referrer, 'user_agent', r.user_agent, 'request_id', r.request_id, 'automated', true)
+            else jsonb_build_object('referrer', r.referrer, 'user_agent', r.user_agent, 'request_id', r.request_id) end,
+          r.country, r.visitor, r.facts_id
         from batch r join links l on l.id = r.url_id
-      ),
-      stored as (
-        insert into events (url_id, user_id, event_type, timestamp, details, country, visitor)
-        select url_id, user_id, 'click', ts,
-          case when bot then jsonb_build_object('referrer', referrer, 'user_agent', user_agent, 'request_id', request_id, 'automated', true)
-            else jsonb_build_object('referrer', referrer, 'user_agent', user_agent, 'request_id', request_id) end,
-          country, visitor
-        from kept
         -- Ids in the order the clicks came (the join does not keep it): /events breaks ties on id.
-        order by place
-      ),
-      queued as (
-        insert into click_rollup_queue (url_id, ts, bot, browser, os, device, referrer_host, country, visitor)
-        select url_id, ts, bot, browser, os, device, referrer_host, country, visitor from kept
-      )
-      select 1`);
+        order by r.place`);
+    });
   }
 }

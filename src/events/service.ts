@@ -8,7 +8,9 @@ import { ownerScope, type Actor } from '../auth/actor.ts';
 import { AppError, invalid, notFound } from '../http/errors.ts';
 import { checkStorable } from '../http/text.ts';
 import type { Listing, Window } from '../http/pagination.ts';
-import { queueAddedClick } from '../stats/added-clicks.ts';
+import { addedClickFactsId } from '../stats/added-clicks.ts';
+import { holdClickBarrier } from '../stats/click-barrier.ts';
+import { FactsDictionary } from '../stats/facts-dictionary.ts';
 
 export interface Event {
   id: number;
@@ -80,10 +82,14 @@ export function toEvent(row: Pick<EventRow, keyof typeof EVENT_COLUMNS>): Event 
 }
 
 export class EventService {
+  private readonly facts: FactsDictionary;
+
   constructor(
     private readonly db: Database,
     private readonly pending: PendingClicks = { flush: async () => {} },
-  ) {}
+  ) {
+    this.facts = new FactsDictionary(db);
+  }
 
   async create(input: NewEvent, actor: Actor): Promise<Event> {
     const eventType = checkStorable(input.event_type.trim(), 'event_type');
@@ -94,25 +100,28 @@ export class EventService {
       throw invalid('details', 'must be a JSON object');
     }
     const userId = await this.ownEventUser(input, actor);
-    const insert = (db: Pick<Database, 'insert'>) =>
+    const details = (input.details as Record<string, unknown> | undefined) ?? {};
+    const insert = (db: Pick<Database, 'insert'>, factsId: number | null = null) =>
       db
         .insert(events)
         .values({
           eventType,
           urlId: input.url_id ?? null,
           userId,
-          details: (input.details as Record<string, unknown> | undefined) ?? {},
+          details,
           ...(input.timestamp ? { timestamp: input.timestamp } : {}),
+          ...(factsId === null ? {} : { factsId }),
         })
         .returning();
     try {
+      // A click is counted by the rollup folder from its row, like the click writer's (src/stats/added-clicks.ts).
+      const factsId = eventType === 'click' ? await addedClickFactsId(this.db, this.facts, details) : null;
       const [row] =
-        eventType === 'click'
+        factsId !== null
           ? await this.db.transaction(async (tx) => {
+              await holdClickBarrier(tx);
               await lockReferences(tx, input.url_id ?? null, userId);
-              const stored = await insert(tx);
-              await queueAddedClick(tx, stored[0]!.id);
-              return stored;
+              return insert(tx, factsId);
             })
           : await insert(this.db);
       return toEvent(row!);

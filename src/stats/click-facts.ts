@@ -4,6 +4,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../../db/client.ts';
 import { countryOf, countryTable, UNKNOWN_COUNTRY, type CountryTable } from './countries.ts';
+import { FactsDictionary, factsKey, type Facts } from './facts-dictionary.ts';
 import { AgentClassifier, ReferrerHosts, type AgentFacts } from './user-agents.ts';
 import { oldestSaltDay, UtcDays, VisitorHasher } from './visitors.ts';
 
@@ -27,6 +28,8 @@ export interface FactColumns {
   referrerHost: string[];
   country: string[];
   visitor: (string | null)[];
+  /** The click_facts id of (bot, browser, os, device, referrerHost): what the raw row stores. */
+  factsId: number[];
 }
 
 export type CountrySource = 'builtin' | 'off';
@@ -54,6 +57,9 @@ interface SeenAgent {
   /** The day `visitor` belongs to ('' until one is known). */
   day: string;
   visitor: string | null;
+  /** The referrer host of this client's last click and its facts id: a run of clicks looks it up once. */
+  referrerHost: string;
+  factsId: number;
 }
 
 /** The days of a batch, each once; a batch is in time order, so mostly one. */
@@ -73,12 +79,14 @@ export class ClickFacts {
   // A visitor is kept with its day, so a new salt is never mixed with an old.
   private readonly clients = new LRUCache<string, SeenAgent[]>({ maxSize: REMEMBERED_PAIRS, sizeCalculation: (agents) => agents.length });
   private readonly visitors: VisitorHasher;
+  private readonly dictionary: FactsDictionary;
   // Loading starts with the process, so the first batch does not wait for it; a table that cannot be
   // read leaves countries unknown (ZZ) rather than failing the clicks.
   private readonly table: Promise<CountryTable | null>;
 
   constructor(db: Database, countries: CountrySource = 'builtin') {
     this.visitors = new VisitorHasher(db);
+    this.dictionary = new FactsDictionary(db);
     this.table = countries === 'builtin' ? countryTable().catch(() => null) : Promise.resolve(null);
   }
 
@@ -94,7 +102,10 @@ export class ClickFacts {
     const n = batch.length;
     const columns: FactColumns = {
       bot: new Array(n), browser: new Array(n), os: new Array(n), device: new Array(n), referrerHost: new Array(n), country: new Array(n), visitor: new Array(n),
+      factsId: new Array(n),
     };
+    // Facts whose id is not remembered yet, by key, and the clicks waiting for each.
+    const unknown = new Map<string, { facts: Facts; clicks: number[] }>();
     const oldest = oldestSaltDay(nowMs);
     let seen: SeenAgent | undefined;
     for (let i = 0; i < batch.length; i++) {
@@ -114,15 +125,43 @@ export class ClickFacts {
         seen.visitor = visitor;
       }
       const told = click.country?.trim().toUpperCase();
+      const host = this.referrers.hostOf(click.referrer);
       columns.bot[i] = seen.facts.bot;
       columns.browser[i] = seen.facts.browser;
       columns.os[i] = seen.facts.os;
       columns.device[i] = seen.facts.device;
-      columns.referrerHost[i] = this.referrers.hostOf(click.referrer);
+      columns.referrerHost[i] = host;
       columns.country[i] = told && COUNTRY_CODE.test(told) ? told : seen.country;
       columns.visitor[i] = visitor;
+      if (seen.factsId > 0 && seen.referrerHost === host) columns.factsId[i] = seen.factsId;
+      else this.factsIdOf(seen, host, i, columns, unknown);
     }
+    if (unknown.size > 0) await this.resolve(unknown, columns);
     return columns;
+  }
+
+  private factsIdOf(seen: SeenAgent, host: string, click: number, columns: FactColumns, unknown: Map<string, { facts: Facts; clicks: number[] }>): void {
+    const facts: Facts = { ...seen.facts, referrerHost: host };
+    const key = factsKey(facts);
+    const id = this.dictionary.known(key);
+    if (id !== undefined) {
+      columns.factsId[click] = id;
+      seen.referrerHost = host;
+      seen.factsId = id;
+      return;
+    }
+    const waiting = unknown.get(key);
+    if (waiting) waiting.clicks.push(click);
+    else unknown.set(key, { facts, clicks: [click] });
+  }
+
+  // One dictionary round trip per batch that meets new facts; a failure fails the batch (it is retried).
+  private async resolve(unknown: Map<string, { facts: Facts; clicks: number[] }>, columns: FactColumns): Promise<void> {
+    const ids = await this.dictionary.resolve(new Map([...unknown].map(([key, { facts }]) => [key, facts])));
+    for (const [key, { clicks }] of unknown) {
+      const id = ids.get(key)!;
+      for (const click of clicks) columns.factsId[click] = id;
+    }
   }
 
   /** The remembered agent of a client; on first sight worked out and remembered (the client's oldest agent may make room). */
@@ -132,7 +171,7 @@ export class ClickFacts {
     const known = agents[0];
     const address = known ? known.address : clientOf(clientAddress);
     const country = known ? known.country : table ? countryOf(table, address) : UNKNOWN_COUNTRY;
-    const seen: SeenAgent = { clientAddress, userAgent, facts: this.agents.describe(userAgent), address, country, day: '', visitor: null };
+    const seen: SeenAgent = { clientAddress, userAgent, facts: this.agents.describe(userAgent), address, country, day: '', visitor: null, referrerHost: '', factsId: 0 };
     // A new array, not a push: the cache counts a client's agents only when it is given a new value.
     this.clients.set(clientAddress, [...agents.slice(1 - AGENTS_PER_CLIENT), seen]);
     return seen;

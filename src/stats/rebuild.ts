@@ -1,11 +1,14 @@
 // Recomputes the rollups from the raw click rows, one UTC day per transaction: after a restore, after
 // changing how agents are classified, or to prove the folder right (the exactness test compares the
-// two). Each day locks the queue and the rollup tables while it reads and rewrites, so a batch
-// committing meanwhile is counted exactly once; writers wait for that day only.
+// two). Each day holds the fold lock and the click barrier (writers wait for that day only), folds
+// every click committed so far, then rewrites the day from its raw rows: no click is counted by both
+// the rebuild and a later fold, and none is missed.
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { transientConflict } from '../../db/errors.ts';
+import { CLICK_BARRIER_KEY, foldHorizon } from './click-barrier.ts';
 import { UNKNOWN_COUNTRY } from './countries.ts';
+import { FOLD_LOCK_KEY, FOLD_SLICE, foldSlice } from './rollup-folder.ts';
 import { AgentClassifier, referrerHost } from './user-agents.ts';
 import { oldestSaltDay } from './visitors.ts';
 
@@ -116,18 +119,24 @@ export async function aggregateDay(db: Pick<Database, 'execute'>, day: string, a
   return rollups;
 }
 
-// In the folder's table order (queue first), so a rebuild and a fold take their locks the same way round.
+// The tables a fold writes, in its order (queue first); locked so that an older release's folder or
+// writer, which take neither advisory lock, waits too.
 const ROLLUP_TABLES = sql`click_rollup_queue, click_visitors, link_clicks_hourly, link_clicks_daily, link_dimension_daily, global_clicks_hourly, global_clicks_daily`;
 
 async function rebuildDay(db: Database, day: string, agents: AgentClassifier, nowMs: number): Promise<number> {
   const start = `${day}T00:00:00.000Z`;
   const next = new Date(Date.parse(start) + DAY_MS).toISOString();
   return db.transaction(async (tx) => {
+    // In the folder's order: the fold lock, then the barrier (held to the end here).
+    await tx.execute(sql`select pg_advisory_xact_lock(${FOLD_LOCK_KEY})`);
+    await tx.execute(sql`select pg_advisory_xact_lock(${CLICK_BARRIER_KEY})`);
+    const horizon = await foldHorizon(tx);
+    for (let slice = await foldSlice(tx, horizon, new Date()); !slice.caughtUp || slice.queued >= FOLD_SLICE; ) slice = await foldSlice(tx, horizon, new Date());
     await tx.execute(sql`lock table ${ROLLUP_TABLES} in exclusive mode`);
     const withSeen = day >= oldestSaltDay(nowMs);
     const day_ = await aggregateDay(tx, day, agents, withSeen);
     const json = (rows: unknown[]) => JSON.stringify(rows);
-    // Clicks of the day still queued are counted here from their raw rows: they must not be folded again.
+    // Clicks of the day an older release queued meanwhile are counted here from their raw rows: not folded again.
     await tx.execute(sql`delete from click_rollup_queue where ts >= ${start} and ts < ${next}`);
     await tx.execute(sql`delete from link_clicks_hourly where hour >= ${start} and hour < ${next}`);
     await tx.execute(sql`delete from link_clicks_daily where day = ${day}`);

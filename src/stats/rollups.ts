@@ -1,30 +1,62 @@
-// The rollup upserts, as CTEs over a set of clicks named `kept`: the rollup folder runs them over the
-// rows it drains from click_rollup_queue, in the statement that drains them, so a click is folded
-// exactly once. The clicks are grouped once by every fact (`facts`): each rollup then aggregates
-// those groups, far fewer than clicks, and each source is grouped by its key, so no row is touched
-// twice by one statement. Hash aggregates, no sorts: only one fold runs at a time (the folder's
-// advisory lock; a rebuild locks the tables), so there is no lock order to keep.
+// The rollup upserts, as CTEs over two named inputs: `facts`, the clicks to fold grouped by every fact
+// (url_id, hour, bot, browser, os, device, referrer_host, country, n, last), and `visits`, their
+// visitors (url_id, day, visitor, bot). The rollup folder defines both over the raw click rows it reads
+// by id, or over the rows it drains from the queue older releases fill (src/stats/rollup-folder.ts),
+// in the statement that reads them. Each rollup aggregates those groups, far fewer than clicks, and
+// each source is grouped by its key, so no row is touched twice by one statement. Hash aggregates,
+// no sorts: only one fold runs at a time (the folder's advisory lock), so there is no lock order to
+// keep. A click whose link was deleted before the fold (url_id null) counts in the global series only,
+// as the rebuild counts it.
 import { sql, type SQL } from 'drizzle-orm';
 
 /** The dimensions a link's stats break down by, as stored and as named in the API. */
 export const DIMENSIONS = ['referrers', 'browsers', 'os', 'devices', 'countries'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
-/**
- * CTEs that fold `kept` (url_id, ts, bot, browser, os, device, referrer_host, country, visitor) into
- * every rollup table. To be placed after `kept` in a WITH list.
- */
-export const ROLLUP_CTES: SQL = sql`
+/** The clicks with ids in (${from}, ${through}] that carry a facts id, as `facts` and `visits`. */
+export function rawClicks(from: number, through: number): SQL {
+  return sql`
+  raw as (
+    select url_id, timestamp as ts, facts_id, coalesce(country, 'ZZ') as country, visitor
+    from events_clicks where id > ${from} and id <= ${through} and facts_id is not null
+  ),
+  grouped as materialized (
+    select url_id, date_trunc('hour', ts, 'UTC') as hour, facts_id, country, count(*) as n, max(ts) as last from raw group by 1, 2, 3, 4
+  ),
+  facts as materialized (
+    select g.url_id, g.hour, f.bot, f.browser, f.os, f.device, f.referrer_host, g.country, g.n, g.last
+    from grouped g join click_facts f on f.id = g.facts_id
+  ),
+  visits as (
+    select v.url_id, v.day, v.visitor, f.bot
+    from (select distinct url_id, (ts at time zone 'UTC')::date as day, visitor, facts_id from raw where visitor is not null) as v
+    join click_facts f on f.id = v.facts_id
+  )`;
+}
+
+/** Up to `limit` rows drained from click_rollup_queue (older releases' writers), as `facts` and `visits`. */
+export function queuedClicks(limit: number): SQL {
+  return sql`
+  kept as (
+    delete from click_rollup_queue
+    where ctid = any (array(select ctid from click_rollup_queue limit ${limit}))
+    returning url_id, ts, bot, browser, os, device, referrer_host, country, visitor
+  ),
   facts as materialized (
     select url_id, date_trunc('hour', ts, 'UTC') as hour, bot, browser, os, device, referrer_host, country, count(*) as n, max(ts) as last
     from kept group by 1, 2, 3, 4, 5, 6, 7, 8
   ),
+  visits as (select url_id, (ts at time zone 'UTC')::date as day, visitor, bot from kept where visitor is not null)`;
+}
+
+/** CTEs that fold `facts` and `visits` into every rollup table. To be placed after them in a WITH list. */
+export const ROLLUP_CTES: SQL = sql`
   seen as (
     insert into click_visitors (url_id, day, visitor, bot)
     select url_id, day, visitor, bot from (
-      select url_id, (ts at time zone 'UTC')::date as day, visitor, bot from kept where visitor is not null
+      select url_id, day, visitor, bot from visits where url_id is not null
       union all
-      select 0, (ts at time zone 'UTC')::date, visitor, bot from kept where visitor is not null
+      select 0, day, visitor, bot from visits
     ) as v group by 1, 2, 3, 4
     on conflict do nothing
     returning url_id, day, bot
@@ -34,7 +66,7 @@ export const ROLLUP_CTES: SQL = sql`
   ),
   hourly as (
     insert into link_clicks_hourly as h (url_id, hour, clicks, bot_clicks)
-    select url_id, hour, coalesce(sum(n) filter (where not bot), 0), coalesce(sum(n) filter (where bot), 0) from facts group by 1, 2
+    select url_id, hour, coalesce(sum(n) filter (where not bot), 0), coalesce(sum(n) filter (where bot), 0) from facts where url_id is not null group by 1, 2
     on conflict (url_id, hour) do update set clicks = h.clicks + excluded.clicks, bot_clicks = h.bot_clicks + excluded.bot_clicks
   ),
   daily as (
@@ -43,7 +75,7 @@ export const ROLLUP_CTES: SQL = sql`
     from (
       select url_id, (hour at time zone 'UTC')::date as day, coalesce(sum(n) filter (where not bot), 0) as clicks, coalesce(sum(n) filter (where bot), 0) as bot_clicks,
              max(last) filter (where not bot) as last_click_at, max(last) filter (where bot) as last_bot_click_at
-      from facts group by 1, 2
+      from facts where url_id is not null group by 1, 2
     ) as k left join new_visitors nv on nv.url_id = k.url_id and nv.day = k.day
     on conflict (url_id, day) do update set
       clicks = d.clicks + excluded.clicks, bot_clicks = d.bot_clicks + excluded.bot_clicks,
@@ -57,6 +89,7 @@ export const ROLLUP_CTES: SQL = sql`
     from facts cross join lateral (values
       ('referrers', referrer_host), ('browsers', browser), ('os', os), ('devices', device), ('countries', country::text)
     ) as dim(dimension, value)
+    where url_id is not null
     group by 1, 2, 3, 4
     on conflict (url_id, dimension, day, value) do update set clicks = d.clicks + excluded.clicks, bot_clicks = d.bot_clicks + excluded.bot_clicks
   ),

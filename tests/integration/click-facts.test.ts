@@ -1,6 +1,7 @@
 // ClickFacts over batches: what it remembers between batches (agents, clients, visitor hashes by day)
 // never changes the facts it states, and stays bounded. Salts come from real Postgres.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { sql } from 'drizzle-orm';
 import { ClickFacts, clientOf, type ClickOrigin, type FactColumns } from '../../src/stats/click-facts.ts';
 import { countryOf, countryTable } from '../../src/stats/countries.ts';
 import { AgentClassifier, referrerHost } from '../../src/stats/user-agents.ts';
@@ -27,7 +28,7 @@ describe('ClickFacts', () => {
     await hasher.prepare(batch.map((click) => utcDay(click.at)), nowMs);
     const table = await countryTable();
     const agents = new AgentClassifier();
-    const columns: FactColumns = { bot: [], browser: [], os: [], device: [], referrerHost: [], country: [], visitor: [] };
+    const columns: FactColumns = { bot: [], browser: [], os: [], device: [], referrerHost: [], country: [], visitor: [], factsId: [] };
     for (const click of batch) {
       const agent = agents.describe(click.userAgent);
       const address = clientOf(click.clientAddress);
@@ -40,6 +41,13 @@ describe('ClickFacts', () => {
       columns.country.push(told && /^[A-Z]{2}$/.test(told) ? told : countryOf(table, address));
       columns.visitor.push(hasher.hash(utcDay(click.at), address, click.userAgent));
     }
+    // The dictionary row of each click's facts, as stored (the writer under test added the new ones).
+    const ids = await database.db.execute<{ id: number }>(sql`
+      select f.id from jsonb_array_elements(${sql.param(JSON.stringify(columns.bot.map((bot, i) => [bot, columns.browser[i], columns.os[i], columns.device[i], columns.referrerHost[i]])))}::text::jsonb)
+        with ordinality as c(value, place)
+      left join click_facts f on f.bot = (c.value->>0)::bool and f.browser = c.value->>1 and f.os = c.value->>2 and f.device = c.value->>3 and f.referrer_host = c.value->>4
+      order by c.place`);
+    columns.factsId = ids.map((row) => Number(row.id));
     return columns;
   }
 
@@ -60,9 +68,17 @@ describe('ClickFacts', () => {
       click(NOW + 7, '1.0.0.1', CHROME_WINDOWS),
     ];
     const facts = new ClickFacts(database.db);
+    const described = await facts.describe(batch, NOW);
     const expected = await fromScratch(batch, NOW);
+    expect(described).toEqual(expected);
     expect(await facts.describe(batch, NOW)).toEqual(expected);
-    expect(await facts.describe(batch, NOW)).toEqual(expected);
+    // One dictionary id per distinct facts: the same Chrome click from t.co twice, another without a referrer.
+    expect(expected.factsId.every((id) => id > 0)).toBe(true);
+    expect(expected.factsId[0]).toBe(expected.factsId[1]!);
+    expect(expected.factsId[0]).not.toBe(expected.factsId[7]!);
+    expect(expected.factsId[7]).toBe(expected.factsId[9]!);
+    // A replica starting afresh (nothing remembered) reads the same ids back.
+    expect((await new ClickFacts(database.db).describe(batch, NOW)).factsId).toEqual(expected.factsId);
     expect(expected.visitor[7]).not.toBeNull();
     expect(expected.visitor[8]).toBeNull();
     expect(expected.visitor[0]).not.toBe(expected.visitor[7]);
