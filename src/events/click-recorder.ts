@@ -3,8 +3,8 @@
 // only overflow past the cap, or a batch Postgres rejects outright, is dropped (and counted).
 // Clicks on a link deleted before the flush are not stored: the link and its history are gone.
 // Click rows carry no foreign keys (a check per row cost about half the insert): each batch joins
-// its links instead, locking each one once, so a link deleted meanwhile drops its clicks and a
-// delete waits for a batch under way (docs/decisions.md, "Clicks without foreign keys").
+// its links instead, so a link deleted before it drops its clicks, and a delete waits for a batch
+// under way through the click barrier (docs/decisions.md, "Clicks without foreign keys").
 import { sql } from 'drizzle-orm';
 import { arrayLiteral } from '../../db/array-literal.ts';
 import type { Database } from '../../db/client.ts';
@@ -178,8 +178,9 @@ export class ClickRecorder {
   // The rollups read these rows later, by id (src/stats/rollup-folder.ts): each carries the id of its
   // classified facts, and the transaction holds the click barrier so no id is committed behind the
   // folder's back (src/stats/click-barrier.ts).
-  // The owner is the link's at write time; `for key share` makes a concurrent delete of the link wait
-  // for this batch (then it nulls or deletes the stored clicks) or, if it came first, drops them here.
+  // The owner is the link's at write time. A link or user delete waits for this transaction (it holds
+  // the click barrier, which deletes take exclusively), then clears or deletes the stored clicks; a
+  // delete that came first has committed, and the join drops its link's clicks here.
   private async insert(batch: Click[]): Promise<void> {
     const facts = await this.facts.describe(batch);
     const column = (values: (string | number | boolean | null)[]) => sql.param(arrayLiteral(values));
@@ -207,7 +208,7 @@ export class ClickRecorder {
             ${column(facts.visitor)}::text::bigint[]
           ) with ordinality as r(url_id, at, referrer, user_agent, request_id, bot, facts_id, country, visitor, place)
         ),
-        links as (select u.id, u.user_id from urls u where u.id in (select url_id from batch) order by u.id for key share of u)
+        links as (select u.id, u.user_id from urls u where u.id in (select url_id from batch))
         insert into events (url_id, user_id, event_type, timestamp, details, country, visitor, facts_id)
         select l.id, l.user_id, 'click', to_timestamp(r.at / 1000.0),
           case when r.bot then jsonb_build_object('referrer', r.referrer, 'user_agent', r.user_agent, 'request_id', r.request_id, 'automated', true)

@@ -3,7 +3,8 @@
 // committed until its own transaction ends. Every transaction that stores clicks with a facts id
 // therefore holds this advisory lock shared from before its first id to its commit, and the horizon
 // (click_fold_horizon(), migration 0013) is read while holding it exclusively for an instant: no id
-// at or below the horizon can commit later (docs/decisions.md, "Folding from the raw rows").
+// at or below the horizon can commit later (docs/decisions.md, "Folding from the raw rows"). Link and
+// user deletes hold it exclusively too, in place of a row lock per link in every click batch.
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 
@@ -13,6 +14,16 @@ export const CLICK_BARRIER_KEY = 7_340_214;
 /** In a transaction that is about to store clicks: held until it ends. */
 export async function holdClickBarrier(tx: Pick<Database, 'execute'>): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock_shared(${CLICK_BARRIER_KEY})`);
+}
+
+/**
+ * In a transaction that deletes links or users, before it deletes: waits for the click transactions
+ * in flight and keeps new ones out until it ends. The writer does not lock the links of its batch (a
+ * row lock per link and batch), so this is what makes a delete see every click stored for what it
+ * deletes (its trigger clears them) and a later batch find the link gone.
+ */
+export async function excludeClickWriters(tx: Pick<Database, 'execute'>): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${CLICK_BARRIER_KEY})`);
 }
 
 /** The highest click id the folder may read now (waits for the writers in flight to end). */

@@ -10,6 +10,7 @@ import { ownerScope, type Actor } from '../auth/actor.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { checkStorable } from '../http/text.ts';
 import type { Listing, Window } from '../http/pagination.ts';
+import { excludeClickWriters } from '../stats/click-barrier.ts';
 import { CreateBatcher, type CreatedRow } from './create-batcher.ts';
 import { checkExpiry, checkMaxClicks, checkTags } from './link-options.ts';
 import { checkShortCode, checkTargetUrl } from './short-code.ts';
@@ -283,6 +284,8 @@ export class UrlService {
   /** Deletes the link; its `deleted` event keeps the link's identity in details (url_id becomes null). */
   async remove(actor: Actor, id: number): Promise<void> {
     const removed = await this.db.transaction(async (tx) => {
+      // A click batch under way commits first and its clicks are cleared with the rest (src/stats/click-barrier.ts).
+      await excludeClickWriters(tx);
       const [link] = await tx.delete(urls).where(visibleTo(actor, id)).returning();
       if (!link) throw notFound('url');
       await tx.insert(events).values({

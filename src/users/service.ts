@@ -7,6 +7,7 @@ import { toIso } from '../../db/timestamps.ts';
 import { ownerScope, requireAdmin, type Actor } from '../auth/actor.ts';
 import { AppError, invalid, notFound } from '../http/errors.ts';
 import type { Listing, Window } from '../http/pagination.ts';
+import { excludeClickWriters } from '../stats/click-barrier.ts';
 
 export interface User {
   id: number;
@@ -122,9 +123,10 @@ export class UserService {
   async remove(id: number, actor: Actor): Promise<void> {
     this.checkVisible(id, actor);
     const removedCodes = await this.db.transaction(async (tx) => {
-      // Locked first, the user and then its links in id order (the order click batches and POST
-      // /events lock in): a link cannot be added meanwhile, a click batch under way on these links
-      // commits before the events go (click rows have no foreign keys), and a later one finds them gone.
+      // Click writers first (the barrier: a click batch under way commits before the events go, a
+      // later one finds the links gone; click rows have no foreign keys), then the user and its links
+      // in id order (the order POST /events locks in), so a link cannot be added meanwhile.
+      await excludeClickWriters(tx);
       await tx.select({ id: users.id }).from(users).where(eq(users.id, id)).for('update');
       const owned = await tx.select({ id: urls.id, shortCode: urls.shortCode }).from(urls).where(eq(urls.userId, id)).orderBy(urls.id).for('update');
       const urlIds = owned.map((link) => link.id);
