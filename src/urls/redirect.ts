@@ -220,23 +220,19 @@ class RequestVisit implements Visit {
  * A link in L1 is answered synchronously (no promise at all); anything else takes the async path.
  */
 export function hotPath(deps: HotPathDeps) {
-  // Runs `produce` (which may throw), turns a failure into the error answer, records the request once.
-  const finish = (started: number, method: string, visit: Visit, produce: () => Response): Response => {
-    let response: Response;
-    let failure: unknown;
+  // Records the finished request once. `reason` is the refusal behind an error answer or a diverted
+  // 302 (src/http/request-telemetry.ts reads the redirect result from it).
+  const done = (started: number, method: string, visit: Visit, response: Response, reason?: unknown): Response => {
     try {
-      response = produce();
-    } catch (error) {
-      failure = error;
-      response = errorResponse({ code: 'UNKNOWN', error, requestId: visit.requestId, allowedMethods: () => [], log: deps.log });
-    }
-    try {
-      deps.record(method, REDIRECT_ROUTE, response.status, (performance.now() - started) / 1000, visit.requestId, failure ?? divertedBy.get(response));
+      deps.record(method, REDIRECT_ROUTE, response.status, (performance.now() - started) / 1000, visit.requestId, reason);
     } catch {
       // Telemetry is best effort: the answer stands.
     }
     return response;
   };
+
+  const failed = (started: number, method: string, visit: Visit, error: unknown): Response =>
+    done(started, method, visit, errorResponse({ code: 'UNKNOWN', error, requestId: visit.requestId, allowedMethods: () => [], log: deps.log }), error);
 
   const slow = async (started: number, method: string, visit: RequestVisit, cached?: CachedLink): Promise<Response> => {
     let response: Response;
@@ -247,11 +243,9 @@ export function hotPath(deps: HotPathDeps) {
       if (deps.drills.active) await deps.drills.disturb(REDIRECT_ROUTE);
       response = cached?.rules ? await answerWithRules(cached, cached.rules, visit, deps) : await redirect(deps, visit);
     } catch (error) {
-      return finish(started, method, visit, () => {
-        throw error;
-      });
+      return failed(started, method, visit, error);
     }
-    return finish(started, method, visit, () => response);
+    return done(started, method, visit, response, divertedBy.get(response));
   };
 
   return (request: Request & { params: { short_code: string } }, server?: Server<undefined>): Response | Promise<Response> => {
@@ -263,7 +257,17 @@ export function hotPath(deps: HotPathDeps) {
     if (!deps.drills.active && CODE_SHAPE.test(code)) {
       const cached = deps.cache.peek(code);
       // A plain link (no rules) is answered synchronously; one with rules may need Postgres.
-      if (cached !== undefined && cached?.rules === undefined) return finish(started, method, visit, () => answer(cached, visit, deps.clicks));
+      if (cached !== undefined && cached?.rules === undefined) {
+        // Inline rather than through a callback: no closure per request, and a plain link is never
+        // diverted, so there is no reason to look up.
+        let response: Response;
+        try {
+          response = answer(cached, visit, deps.clicks);
+        } catch (error) {
+          return failed(started, method, visit, error);
+        }
+        return done(started, method, visit, response);
+      }
       if (cached) return slow(started, method, visit, cached);
     }
     return slow(started, method, visit);
