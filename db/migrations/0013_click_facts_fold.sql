@@ -26,18 +26,20 @@ CREATE UNIQUE INDEX "click_facts_values_idx" ON "click_facts" USING btree ("bot"
 -- The highest click id the folder may read: every click writer holds advisory lock 7340214 shared
 -- for its whole transaction, so once this function holds it exclusively, every id the sequence has
 -- handed out belongs to a transaction that has ended. Held for that instant only (session level, so
--- it can be let go before the caller's transaction ends), and let go on any error.
+-- it can be let go before the caller's transaction ends) and let go whatever ends the call: a cancel
+-- or a statement_timeout (QUERY_CANCELED, which OTHERS does not catch) must not leave it held on a
+-- pooled connection, where it would stop every click writer.
 CREATE FUNCTION "click_fold_horizon"() RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
   horizon bigint;
 BEGIN
-  PERFORM pg_advisory_lock(7340214);
   BEGIN
+    PERFORM pg_advisory_lock(7340214);
     SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END INTO horizon FROM "events_id_seq";
-  EXCEPTION WHEN OTHERS THEN
+    PERFORM pg_advisory_unlock(7340214);
+  EXCEPTION WHEN OTHERS OR QUERY_CANCELED THEN
     PERFORM pg_advisory_unlock(7340214);
     RAISE;
   END;
-  PERFORM pg_advisory_unlock(7340214);
   RETURN horizon;
 END $$;

@@ -119,8 +119,10 @@ export class EventService {
       const [row] =
         factsId !== null
           ? await this.db.transaction(async (tx) => {
-              await holdClickBarrier(tx);
+              // References before the barrier: a link delete holds the link's row and then waits for
+              // the barrier, so the other order could deadlock with it.
               await lockReferences(tx, input.url_id ?? null, userId);
+              await holdClickBarrier(tx);
               return insert(tx, factsId);
             })
           : await insert(this.db);

@@ -140,13 +140,13 @@ export class Metrics {
     });
     new Gauge({
       name: 'hop_rollup_lag_seconds',
-      help: 'How long the oldest click waiting to be folded into the rollups has waited, as of this replica\'s last fold (stats lag by this much).',
+      help: 'How far the rollups are behind the stored clicks, as of this replica\'s last fold: seconds since they last held every click committed at that moment (stats lag by this much).',
       registers: [registry],
       collect() {
         this.set(metrics.rollupLag);
       },
     });
-    this.rollupDuration = new Histogram({ name: 'hop_rollup_fold_duration_seconds', help: 'Time one fold of queued clicks into the rollups took (on the replica that held the lock).', buckets: [...DURATION_BUCKETS], registers: [registry] });
+    this.rollupDuration = new Histogram({ name: 'hop_rollup_fold_duration_seconds', help: 'Time one fold of stored clicks into the rollups took (on the replica that held the lock).', buckets: [...DURATION_BUCKETS], registers: [registry] });
     this.clicksFolded = new Counter({ name: 'hop_clicks_folded_total', help: 'Clicks folded into the rollups by this replica.', registers: [registry] });
     this.retentionDropped = new Counter({ name: 'hop_click_retention_dropped_rows_total', help: 'Raw click rows dropped by CLICK_RETENTION_MONTHS (rollups keep their counts).', registers: [registry] });
     this.maintenanceDuration = new Histogram({ name: 'hop_maintenance_duration_seconds', help: 'Time one storage maintenance round took on the replica that held the lock.', buckets: [...DURATION_BUCKETS], registers: [registry] });

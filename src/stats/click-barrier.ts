@@ -17,10 +17,12 @@ export async function holdClickBarrier(tx: Pick<Database, 'execute'>): Promise<v
 }
 
 /**
- * In a transaction that deletes links or users, before it deletes: waits for the click transactions
- * in flight and keeps new ones out until it ends. The writer does not lock the links of its batch (a
- * row lock per link and batch), so this is what makes a delete see every click stored for what it
- * deletes (its trigger clears them) and a later batch find the link gone.
+ * In a transaction that has just deleted links (and cleared or deleted their clicks): waits for the
+ * click transactions in flight and keeps new ones out until it ends, so the caller can clear what
+ * those batches stored for the deleted links (they joined them before the delete committed) and a
+ * later batch finds them gone. The writer does not lock its batch's links (a row lock per link and
+ * batch); writers pause from here to the caller's commit only, not while a large link's clicks are
+ * cleared.
  */
 export async function excludeClickWriters(tx: Pick<Database, 'execute'>): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${CLICK_BARRIER_KEY})`);

@@ -45,21 +45,26 @@ export class FactsDictionary {
       if (attempt > ATTEMPTS) throw new Error(`click facts: ${missing.length} dictionary ids could not be read back`);
       const facts = missing.map(([, value]) => value);
       const column = (pick: (facts: Facts) => string | boolean) => sql.param(arrayLiteral(facts.map(pick)));
-      const rows = await this.db.execute<{ id: number; bot: boolean; browser: string; os: string; device: string; referrerHost: string }>(sql`
+      // Matched to what was asked by position, never by comparing text again here: Postgres compared
+      // the values as it stored them (text it cannot store as sent, e.g. a lone surrogate, is the
+      // same replacement on both sides).
+      const rows = await this.db.execute<{ place: number; id: number | null }>(sql`
         with wanted as (
           select * from unnest(${column((f) => f.bot)}::text::bool[], ${column((f) => f.browser)}::text::text[], ${column((f) => f.os)}::text::text[],
-            ${column((f) => f.device)}::text::text[], ${column((f) => f.referrerHost)}::text::text[]) as w(bot, browser, os, device, referrer_host)
+            ${column((f) => f.device)}::text::text[], ${column((f) => f.referrerHost)}::text::text[])
+            with ordinality as w(bot, browser, os, device, referrer_host, place)
         ),
         added as (
-          insert into click_facts (bot, browser, os, device, referrer_host) select * from wanted
+          insert into click_facts (bot, browser, os, device, referrer_host) select bot, browser, os, device, referrer_host from wanted
           on conflict do nothing
           returning id, bot, browser, os, device, referrer_host
         )
-        select id, bot, browser, os, device, referrer_host as "referrerHost" from added
-        union all
-        select f.id, f.bot, f.browser, f.os, f.device, f.referrer_host from click_facts f join wanted w using (bot, browser, os, device, referrer_host)`);
-      for (const row of rows as unknown as ({ id: number } & Facts)[]) {
-        const key = factsKey(row);
+        select w.place::int as place, coalesce(a.id, f.id) as id from wanted w
+        left join added a using (bot, browser, os, device, referrer_host)
+        left join click_facts f using (bot, browser, os, device, referrer_host)`);
+      for (const row of rows) {
+        if (row.id === null) continue;
+        const [key] = missing[Number(row.place) - 1]!;
         this.ids.set(key, Number(row.id));
         found.set(key, Number(row.id));
       }

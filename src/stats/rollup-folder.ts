@@ -49,7 +49,7 @@ export async function foldSlice(tx: Tx, horizon: number, horizonAt: Date): Promi
     const [folded] = await tx.execute<{ n: number }>(sql`
       with ${rawClicks(from, through)},
       ${ROLLUP_CTES}
-      select coalesce(sum(n), 0)::int as n from grouped`);
+      select coalesce(sum(n), 0)::int as n from facts`);
     clicks += Number(folded?.n ?? 0);
   }
   const caughtUp = through >= horizon;

@@ -34,8 +34,9 @@ function parse(userAgent: string): AgentFacts {
   };
 }
 
+// By code point, so an emoji is never cut in half (a lone surrogate is not text Postgres can store).
 function clip(value: string | undefined): string | undefined {
-  return value ? value.slice(0, 64) : undefined;
+  return value ? (value.length <= 64 ? value : Array.from(value).slice(0, 64).join('')) : undefined;
 }
 
 /** A function's answers for its most recently asked keys, at most `maxEntries` of them. */

@@ -284,10 +284,11 @@ export class UrlService {
   /** Deletes the link; its `deleted` event keeps the link's identity in details (url_id becomes null). */
   async remove(actor: Actor, id: number): Promise<void> {
     const removed = await this.db.transaction(async (tx) => {
-      // A click batch under way commits first and its clicks are cleared with the rest (src/stats/click-barrier.ts).
-      await excludeClickWriters(tx);
       const [link] = await tx.delete(urls).where(visibleTo(actor, id)).returning();
       if (!link) throw notFound('url');
+      // The delete's trigger cleared the link's stored clicks; batches under way may still add some.
+      await excludeClickWriters(tx);
+      await tx.execute(sql`update events set url_id = null where event_type = 'click' and url_id = ${link.id}`);
       await tx.insert(events).values({
         urlId: null,
         userId: link.userId,

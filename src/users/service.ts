@@ -1,5 +1,5 @@
 // Users: the rules for creating, changing, importing and deleting them. No HTTP in here.
-import { asc, count, eq, inArray, or } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, or } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { uniqueViolation } from '../../db/errors.ts';
 import { events, urls, users, type UserRow } from '../../db/schema.ts';
@@ -123,10 +123,8 @@ export class UserService {
   async remove(id: number, actor: Actor): Promise<void> {
     this.checkVisible(id, actor);
     const removedCodes = await this.db.transaction(async (tx) => {
-      // Click writers first (the barrier: a click batch under way commits before the events go, a
-      // later one finds the links gone; click rows have no foreign keys), then the user and its links
-      // in id order (the order POST /events locks in), so a link cannot be added meanwhile.
-      await excludeClickWriters(tx);
+      // Locked first, the user and then its links in id order (the order POST /events locks in), so a
+      // link cannot be added meanwhile. Click rows have no foreign keys: see the end.
       await tx.select({ id: users.id }).from(users).where(eq(users.id, id)).for('update');
       const owned = await tx.select({ id: urls.id, shortCode: urls.shortCode }).from(urls).where(eq(urls.userId, id)).orderBy(urls.id).for('update');
       const urlIds = owned.map((link) => link.id);
@@ -137,6 +135,12 @@ export class UserService {
       if (urlIds.length) await tx.delete(urls).where(inArray(urls.id, urlIds));
       const deleted = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id });
       if (deleted.length === 0) throw notFound('user');
+      // Click batches under way joined these links before this commits: wait for them, then delete
+      // what they stored (src/stats/click-barrier.ts); later batches find the links gone.
+      await excludeClickWriters(tx);
+      await tx
+        .delete(events)
+        .where(and(eq(events.eventType, 'click'), urlIds.length ? or(eq(events.userId, id), inArray(events.urlId, urlIds)) : eq(events.userId, id)));
       await tx.insert(events).values({
         urlId: null,
         userId: null,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { ClickFacts, clientOf, type ClickOrigin, type FactColumns } from '../../src/stats/click-facts.ts';
 import { countryOf, countryTable } from '../../src/stats/countries.ts';
+import { FactsDictionary, factsKey, type Facts } from '../../src/stats/facts-dictionary.ts';
 import { AgentClassifier, referrerHost } from '../../src/stats/user-agents.ts';
 import { utcDay, VisitorHasher } from '../../src/stats/visitors.ts';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
@@ -121,5 +122,17 @@ describe('ClickFacts', () => {
     expect(facts.rememberedPairs).toBe(20_000);
     expect(new Set(described.visitor).size).toBe(25_000);
     expect((await facts.describe(many.slice(0, 2), NOW)).visitor).toEqual(described.visitor.slice(0, 2));
+  });
+
+  it('gives facts Postgres cannot store as sent (a lone surrogate) one id, the same from every replica', async () => {
+    const odd: Facts = { bot: false, browser: 'Browser \ud83d', os: 'OS 🦊', device: 'desktop', referrerHost: 'xn--bcher-kva.example' };
+    const plain: Facts = { bot: true, browser: 'Googlebot', os: '(unknown)', device: 'bot', referrerHost: '(direct)' };
+    const wanted = new Map([[factsKey(odd), odd], [factsKey(plain), plain]]);
+    const first = await new FactsDictionary(database.db).resolve(wanted);
+    const second = await new FactsDictionary(database.db).resolve(wanted);
+    expect(first.get(factsKey(odd))).toBeGreaterThan(0);
+    expect(first.get(factsKey(plain))).toBeGreaterThan(0);
+    expect(first.get(factsKey(odd))).not.toBe(first.get(factsKey(plain)));
+    expect([...second]).toEqual([...first]);
   });
 });
