@@ -1,14 +1,22 @@
 // Recomputes the rollups from the raw click rows, one UTC day per transaction: after a restore, after
 // changing how agents are classified, or to prove the folder right (the exactness test compares the
-// two). Each day holds the fold lock and the click barrier (writers wait for that day only), folds
-// every click committed so far, then rewrites the day from its raw rows: no click is counted by both
-// the rebuild and a later fold, and none is missed.
+// two). Each day holds the fold lock, folds every click up to the horizon (src/stats/click-barrier.ts),
+// then rewrites the day from its raw rows up to that horizon: a click stored later is left to the
+// folder, so none is counted by both or missed, and click writers never wait for a rebuild.
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { transientConflict } from '../../db/errors.ts';
-import { CLICK_BARRIER_KEY, foldHorizon } from './click-barrier.ts';
+import { foldHorizon } from './click-barrier.ts';
 import { UNKNOWN_COUNTRY } from './countries.ts';
 import { FOLD_LOCK_KEY, FOLD_SLICE, foldSlice } from './rollup-folder.ts';
+
+/** Folds everything up to `horizon` (and the older releases' queue), in slices; returns the horizon. */
+async function foldTo(tx: Pick<Database, 'execute'>, horizon: number): Promise<number> {
+  for (;;) {
+    const slice = await foldSlice(tx, horizon, new Date());
+    if (slice.caughtUp && slice.queued < FOLD_SLICE) return horizon;
+  }
+}
 import { AgentClassifier, referrerHost } from './user-agents.ts';
 import { oldestSaltDay } from './visitors.ts';
 
@@ -48,15 +56,20 @@ const bump = (counts: Counts, bot: boolean, n: number) => {
 };
 const later = (a: string | null, b: string) => (a === null || b > a ? b : a);
 
-/** Aggregates one UTC day of raw clicks the way the writer does (same classifier, same rules). */
-export async function aggregateDay(db: Pick<Database, 'execute'>, day: string, agents: AgentClassifier, withSeen: boolean): Promise<DayRollups> {
+/**
+ * Aggregates one UTC day of raw clicks the way the writer does (same classifier, same rules); with
+ * `horizon`, only the clicks the folder would have folded by then (ids up to it, and every click of an
+ * older release, which carries no facts id).
+ */
+export async function aggregateDay(db: Pick<Database, 'execute'>, day: string, agents: AgentClassifier, withSeen: boolean, horizon?: number): Promise<DayRollups> {
   const from = `${day}T00:00:00.000Z`;
   const to = new Date(Date.parse(from) + DAY_MS).toISOString();
+  const folded = horizon === undefined ? sql`true` : sql`(id <= ${horizon} or facts_id is null)`;
   const groups = await db.execute<{ url_id: number | null; hour: string; ua: string | null; referrer: string | null; country: string; n: number; last: string }>(sql`
     select url_id, to_char(date_trunc('hour', timestamp, 'UTC') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:00:00.000"Z"') as hour,
       details->>'user_agent' as ua, details->>'referrer' as referrer, coalesce(country, ${UNKNOWN_COUNTRY}) as country,
       count(*)::int as n, to_char(max(timestamp) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as last
-    from events where event_type = 'click' and timestamp >= ${from} and timestamp < ${to}
+    from events where event_type = 'click' and timestamp >= ${from} and timestamp < ${to} and ${folded}
     group by 1, 2, 3, 4, 5`);
   const rollups: DayRollups = {
     hourly: new Map(), daily: new Map(), dimensions: new Map(), globalHourly: new Map(),
@@ -94,7 +107,7 @@ export async function aggregateDay(db: Pick<Database, 'execute'>, day: string, a
   // A visitor hash covers its user agent, so each hash has one agent: distinct counts per agent add up.
   const visitors = await db.execute<{ url_id: number | null; service_wide: number; ua: string | null; n: number }>(sql`
     select url_id, grouping(url_id) as service_wide, details->>'user_agent' as ua, count(distinct visitor)::int as n
-    from events where event_type = 'click' and timestamp >= ${from} and timestamp < ${to} and visitor is not null
+    from events where event_type = 'click' and timestamp >= ${from} and timestamp < ${to} and visitor is not null and ${folded}
     group by grouping sets ((url_id, details->>'user_agent'), (details->>'user_agent'))`);
   for (const row of visitors) {
     const bot = agents.describe(row.ua).bot;
@@ -107,7 +120,7 @@ export async function aggregateDay(db: Pick<Database, 'execute'>, day: string, a
   if (withSeen) {
     const seen = await db.execute<{ url_id: number | null; visitor: string; ua: string | null }>(sql`
       select distinct coalesce(url_id, 0) as url_id, visitor::text as visitor, details->>'user_agent' as ua
-      from events where event_type = 'click' and timestamp >= ${from} and timestamp < ${to} and visitor is not null`);
+      from events where event_type = 'click' and timestamp >= ${from} and timestamp < ${to} and visitor is not null and ${folded}`);
     const global = new Map<string, boolean>();
     for (const row of seen) {
       const bot = agents.describe(row.ua).bot;
@@ -127,14 +140,12 @@ async function rebuildDay(db: Database, day: string, agents: AgentClassifier, no
   const start = `${day}T00:00:00.000Z`;
   const next = new Date(Date.parse(start) + DAY_MS).toISOString();
   return db.transaction(async (tx) => {
-    // In the folder's order: the fold lock, then the barrier (held to the end here).
+    // The folder's lock, held to the end: no fold runs in between.
     await tx.execute(sql`select pg_advisory_xact_lock(${FOLD_LOCK_KEY})`);
-    await tx.execute(sql`select pg_advisory_xact_lock(${CLICK_BARRIER_KEY})`);
-    const horizon = await foldHorizon(tx);
-    for (let slice = await foldSlice(tx, horizon, new Date()); !slice.caughtUp || slice.queued >= FOLD_SLICE; ) slice = await foldSlice(tx, horizon, new Date());
+    const horizon = await foldTo(tx, await foldHorizon(tx));
     await tx.execute(sql`lock table ${ROLLUP_TABLES} in exclusive mode`);
     const withSeen = day >= oldestSaltDay(nowMs);
-    const day_ = await aggregateDay(tx, day, agents, withSeen);
+    const day_ = await aggregateDay(tx, day, agents, withSeen, horizon);
     const json = (rows: unknown[]) => JSON.stringify(rows);
     // Clicks of the day an older release queued meanwhile are counted here from their raw rows: not folded again.
     await tx.execute(sql`delete from click_rollup_queue where ts >= ${start} and ts < ${next}`);

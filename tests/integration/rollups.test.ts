@@ -11,7 +11,7 @@ import { resetData } from '../../db/seed.ts';
 import { OPEN_ACTOR } from '../../src/auth/actor.ts';
 import { EventService } from '../../src/events/service.ts';
 import { Maintenance } from '../../src/stats/maintenance.ts';
-import { holdClickBarrier } from '../../src/stats/click-barrier.ts';
+import { foldHorizon, holdClickBarrier } from '../../src/stats/click-barrier.ts';
 import { RollupFolder } from '../../src/stats/rollup-folder.ts';
 import { aggregateDay, rebuildRollups } from '../../src/stats/rebuild.ts';
 import { AgentClassifier } from '../../src/stats/user-agents.ts';
@@ -253,6 +253,42 @@ describe('rollups kept by the click writer', () => {
     const [rolled] = await pg.db.execute<{ n: number }>(sql`
       select coalesce(sum(clicks), 0)::int as n from link_dimension_daily where url_id = ${link} and dimension = 'referrers' and value = 'late.example'`);
     expect(Number(rolled!.n)).toBe(2);
+    expect(await expectRollupsMatchRaw(pg.db)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('agree with a rebuild that runs while clicks keep being stored', async () => {
+    const live = (await pg.db.execute<{ id: number }>(sql`select id from urls order by id`)).map((row) => Number(row.id));
+    const writer = recorder(pg.db, 25);
+    writer.start();
+    let writing = true;
+    let sent = 0;
+    const stream = (async () => {
+      while (writing) {
+        for (let i = 0; i < 25; i++, sent++) writer.record(click(sent, live[sent % live.length]!, Date.now() - (sent % 3) * 3_600_000));
+        await Bun.sleep(2);
+      }
+    })();
+    const today = new Date().toISOString().slice(0, 10);
+    for (let round = 0; round < 8; round++) await rebuildRollups(pg.db, { from: today });
+    writing = false;
+    await stream;
+    await writer.stop();
+    expect(writer.dropped).toBe(0);
+    expect(sent).toBeGreaterThan(100);
+    expect(await expectRollupsMatchRaw(pg.db)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('leave to the folder, in a rebuild, the clicks stored after the horizon it folded to', async () => {
+    await new RollupFolder(pg.db, 60_000).drain();
+    const horizon = await foldHorizon(pg.db);
+    const writer = recorder(pg.db, 10);
+    for (let i = 0; i < 10; i++) writer.record(click(i, links[0]!, Date.now()));
+    await writer.stop();
+    const today = new Date().toISOString().slice(0, 10);
+    const total = (day: Awaited<ReturnType<typeof aggregateDay>>) => day.global.clicks + day.global.botClicks;
+    const everything = await aggregateDay(pg.db, today, new AgentClassifier(), false);
+    const upToHorizon = await aggregateDay(pg.db, today, new AgentClassifier(), false, horizon);
+    expect(total(everything) - total(upToHorizon)).toBe(10);
     expect(await expectRollupsMatchRaw(pg.db)).toBeGreaterThanOrEqual(1);
   });
 
