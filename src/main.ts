@@ -169,7 +169,7 @@ async function listen(db: Database): Promise<Running> {
   // Click partitions made ahead and months past the retention dropped, by one replica per round.
   const maintenance = new Maintenance(db, { retentionMonths: config.stats.clickRetentionMonths, intervalMs: config.stats.maintenanceIntervalMs }, maintenanceObserver(metrics, logger));
   maintenance.start();
-  // Queued clicks folded into the stats rollups, by one replica at a time.
+  // Stored clicks folded into the stats rollups, by one replica at a time.
   const rollups = new RollupFolder(db, config.stats.rollupIntervalMs, foldObserver(metrics, logger));
   rollups.start();
   const shown = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
@@ -205,7 +205,7 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
   }
   const pools = performance.now();
   await maintenance.stop();
-  // What this replica queued last is folded now, unless another replica is folding it.
+  // What this replica stored last is folded now, unless another replica is folding it.
   await rollups.stop();
   await rollups.drain().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'rollup fold on shutdown failed; another replica folds it'));
   cache.close();

@@ -102,7 +102,7 @@ export function maintenanceObserver(metrics: Metrics | null, logger: Logger): Ma
 
 /** Rollup folding: metrics every round, a throttled warning when a fold fails (it retries each interval). */
 export function foldObserver(metrics: Metrics | null, logger: Logger, windowMs = CLICK_WARN_WINDOW_MS): FoldObserver {
-  const failed = throttledWarning(logger, 'rollup fold failed; queued clicks wait for the next round', windowMs, false);
+  const failed = throttledWarning(logger, 'rollup fold failed; stored clicks wait for the next round', windowMs, false);
   return {
     folded(report) {
       metrics?.rollupsFolded(report);

@@ -23,7 +23,7 @@ export interface RunningHop {
   config: Config;
   cache: LinkCache;
   clicks: ClickRecorder;
-  /** Folds queued clicks into the rollups every ROLLUP_INTERVAL_MS; `drain()` folds everything now. */
+  /** Folds stored clicks into the rollups every ROLLUP_INTERVAL_MS; `drain()` folds everything now. */
   rollups: RollupFolder;
   keys: KeyResolver;
   redis: RedisPair | null;
