@@ -11,7 +11,7 @@ import { resetData } from '../../db/seed.ts';
 import { OPEN_ACTOR } from '../../src/auth/actor.ts';
 import { EventService } from '../../src/events/service.ts';
 import { Maintenance } from '../../src/stats/maintenance.ts';
-import { foldHorizon, holdClickBarrier } from '../../src/stats/click-barrier.ts';
+import { CLICK_BARRIER_KEY, foldHorizon, holdClickBarrier } from '../../src/stats/click-barrier.ts';
 import { RollupFolder } from '../../src/stats/rollup-folder.ts';
 import { aggregateDay, rebuildRollups } from '../../src/stats/rebuild.ts';
 import { AgentClassifier } from '../../src/stats/user-agents.ts';
@@ -254,6 +254,32 @@ describe('rollups kept by the click writer', () => {
       select coalesce(sum(clicks), 0)::int as n from link_dimension_daily where url_id = ${link} and dimension = 'referrers' and value = 'late.example'`);
     expect(Number(rolled!.n)).toBe(2);
     expect(await expectRollupsMatchRaw(pg.db)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('see the click writer take the barrier before it draws a single id', async () => {
+    const sequence = async () => Number((await pg.db.execute<{ value: number }>(sql`select last_value::float8 as value from events_id_seq`))[0]!.value);
+    let release!: () => void;
+    const holding = new Promise<void>((resolve) => (release = resolve));
+    let held!: () => void;
+    const excluded = new Promise<void>((resolve) => (held = resolve));
+    // What click_fold_horizon() does for an instant, held here for as long as the test likes.
+    const fold = pg.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${CLICK_BARRIER_KEY})`);
+      held();
+      await holding;
+    });
+    await excluded;
+    const before = await sequence();
+    const writer = recorder(pg.db, 10);
+    for (let i = 0; i < 10; i++) writer.record(click(i, links[0]!, Date.now()));
+    const written = writer.flush();
+    await Bun.sleep(300);
+    expect(await sequence()).toBe(before);
+    release();
+    await fold;
+    await written;
+    expect(await sequence()).toBeGreaterThanOrEqual(before + 10);
+    await writer.stop();
   });
 
   it('agree with a rebuild that runs while clicks keep being stored', async () => {
