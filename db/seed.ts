@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Database } from './client.ts';
 import { parseInstant } from './timestamps.ts';
 import { excludeClickWriters } from '../src/stats/click-barrier.ts';
-import { FOLD_LOCK_KEY } from '../src/stats/rollup-folder.ts';
+import { holdFoldLock } from '../src/stats/rollup-folder.ts';
 
 export interface SeedUser { id: number; username: string; email: string; created_at: string }
 export interface SeedUrl {
@@ -239,7 +239,7 @@ export async function countRows(db: Database): Promise<{ users: number; urls: nu
 export async function resetData(db: Database): Promise<void> {
   await db.transaction(async (tx) => {
     // No fold or click batch in between: a fold's horizon from before the truncate would skip new ids.
-    await tx.execute(sql`select pg_advisory_xact_lock(${FOLD_LOCK_KEY})`);
+    await holdFoldLock(tx);
     await excludeClickWriters(tx);
     await tx.execute(sql`
       truncate users, urls, events, click_rollup_queue, click_visitors, link_clicks_hourly, link_clicks_daily,

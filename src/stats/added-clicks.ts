@@ -13,7 +13,7 @@ const agents = new AgentClassifier(1_000);
 /** Before the click's own transaction: the id is committed whether or not the click is stored. */
 export async function addedClickFactsId(db: Pick<Database, 'execute'>, dictionary: FactsDictionary, details: Record<string, unknown>): Promise<number> {
   const [read] = await db.execute<{ ua: string | null; referrer: string | null }>(sql`
-    select ${JSON.stringify(details)}::text::jsonb->>'user_agent' as ua, ${JSON.stringify(details)}::text::jsonb->>'referrer' as referrer`);
+    select d->>'user_agent' as ua, d->>'referrer' as referrer from (select ${JSON.stringify(details)}::text::jsonb as d) as sent`);
   const facts: Facts = { ...agents.describe(read?.ua ?? null), referrerHost: referrerHost(read?.referrer ?? null) };
   const key = factsKey(facts);
   return (await dictionary.resolve(new Map([[key, facts]]))).get(key)!;

@@ -19,17 +19,16 @@ export interface ClickOrigin {
   country?: string | null;
 }
 
-/** One array per fact, in batch order: the column arrays the batch insert unnests. */
+/**
+ * One array per stored fact, in batch order: the column arrays the batch insert unnests. Browser, OS,
+ * device and referrer host travel inside the facts id only.
+ */
 export interface FactColumns {
   bot: boolean[];
-  browser: string[];
-  os: string[];
-  device: string[];
-  referrerHost: string[];
+  /** The click_facts id of (bot, browser, os, device, referrer host): what the raw row stores. */
+  factsId: number[];
   country: string[];
   visitor: (string | null)[];
-  /** The click_facts id of (bot, browser, os, device, referrerHost): what the raw row stores. */
-  factsId: number[];
 }
 
 export type CountrySource = 'builtin' | 'off';
@@ -100,10 +99,7 @@ export class ClickFacts {
     await this.visitors.prepare(distinct(days), nowMs);
     const table = await this.table;
     const n = batch.length;
-    const columns: FactColumns = {
-      bot: new Array(n), browser: new Array(n), os: new Array(n), device: new Array(n), referrerHost: new Array(n), country: new Array(n), visitor: new Array(n),
-      factsId: new Array(n),
-    };
+    const columns: FactColumns = { bot: new Array(n), factsId: new Array(n), country: new Array(n), visitor: new Array(n) };
     // Facts whose id is not remembered yet, by key, and the clicks waiting for each.
     const unknown = new Map<string, { facts: Facts; clicks: number[] }>();
     const oldest = oldestSaltDay(nowMs);
@@ -127,10 +123,6 @@ export class ClickFacts {
       const told = click.country?.trim().toUpperCase();
       const host = this.referrers.hostOf(click.referrer);
       columns.bot[i] = seen.facts.bot;
-      columns.browser[i] = seen.facts.browser;
-      columns.os[i] = seen.facts.os;
-      columns.device[i] = seen.facts.device;
-      columns.referrerHost[i] = host;
       columns.country[i] = told && COUNTRY_CODE.test(told) ? told : seen.country;
       columns.visitor[i] = visitor;
       if (seen.factsId > 0 && seen.referrerHost === host) columns.factsId[i] = seen.factsId;

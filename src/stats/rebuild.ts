@@ -8,15 +8,7 @@ import type { Database } from '../../db/client.ts';
 import { transientConflict } from '../../db/errors.ts';
 import { foldHorizon } from './click-barrier.ts';
 import { UNKNOWN_COUNTRY } from './countries.ts';
-import { FOLD_LOCK_KEY, FOLD_SLICE, foldSlice } from './rollup-folder.ts';
-
-/** Folds everything up to `horizon` (and the older releases' queue), in slices; returns the horizon. */
-async function foldTo(tx: Pick<Database, 'execute'>, horizon: number): Promise<number> {
-  for (;;) {
-    const slice = await foldSlice(tx, horizon, new Date());
-    if (slice.caughtUp && slice.queued < FOLD_SLICE) return horizon;
-  }
-}
+import { foldUpTo, holdFoldLock } from './rollup-folder.ts';
 import { AgentClassifier, referrerHost } from './user-agents.ts';
 import { oldestSaltDay } from './visitors.ts';
 
@@ -141,8 +133,10 @@ async function rebuildDay(db: Database, day: string, agents: AgentClassifier, no
   const next = new Date(Date.parse(start) + DAY_MS).toISOString();
   return db.transaction(async (tx) => {
     // The folder's lock, held to the end: no fold runs in between.
-    await tx.execute(sql`select pg_advisory_xact_lock(${FOLD_LOCK_KEY})`);
-    const horizon = await foldTo(tx, await foldHorizon(tx));
+    await holdFoldLock(tx);
+    const horizonAt = new Date();
+    const horizon = await foldHorizon(tx);
+    await foldUpTo(tx, horizon, horizonAt);
     await tx.execute(sql`lock table ${ROLLUP_TABLES} in exclusive mode`);
     const withSeen = day >= oldestSaltDay(nowMs);
     const day_ = await aggregateDay(tx, day, agents, withSeen, horizon);

@@ -69,6 +69,21 @@ export async function foldSlice(tx: Tx, horizon: number, horizonAt: Date): Promi
   return { clicks: clicks + queued, queued, caughtUp };
 }
 
+/** True once a slice left nothing behind: the raw clicks up to the horizon and the old queue, drained. */
+const finished = (slice: { queued: number; caughtUp: boolean }) => slice.caughtUp && slice.queued < FOLD_SLICE;
+
+/** Slice after slice in the caller's transaction, which must hold FOLD_LOCK_KEY, up to `horizon` (read at `horizonAt`). */
+export async function foldUpTo(tx: Tx, horizon: number, horizonAt: Date): Promise<void> {
+  let slice;
+  do slice = await foldSlice(tx, horizon, horizonAt);
+  while (!finished(slice));
+}
+
+/** Waits for the fold lock and holds it to the end of the caller's transaction (the folder only tries it). */
+export async function holdFoldLock(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${FOLD_LOCK_KEY})`);
+}
+
 export class RollupFolder {
   private readonly rounds: Rounds<FoldReport>;
 
@@ -127,7 +142,7 @@ export class RollupFolder {
       total.seconds += report.seconds;
       total.lagSeconds = report.lagSeconds;
       queued += report.queued;
-      if (report.caughtUp && report.queued < FOLD_SLICE) break;
+      if (finished(report)) break;
     }
     // Rows drained from the old queue are dead tuples every later scan of it reads through until
     // autovacuum comes; vacuumed here while older replicas still fill it. A role that does not own it skips.

@@ -8,6 +8,7 @@
 // keep. A click whose link was deleted before the fold (url_id null) counts in the global series only,
 // as the rebuild counts it.
 import { sql, type SQL } from 'drizzle-orm';
+import { UNKNOWN_COUNTRY } from './countries.ts';
 
 /** The dimensions a link's stats break down by, as stored and as named in the API. */
 export const DIMENSIONS = ['referrers', 'browsers', 'os', 'devices', 'countries'] as const;
@@ -17,7 +18,7 @@ export type Dimension = (typeof DIMENSIONS)[number];
 export function rawClicks(from: number, through: number): SQL {
   return sql`
   raw as (
-    select url_id, timestamp as ts, facts_id, coalesce(country, 'ZZ') as country, visitor
+    select url_id, timestamp as ts, facts_id, coalesce(country, ${UNKNOWN_COUNTRY}) as country, visitor
     from events_clicks where id > ${from} and id <= ${through} and facts_id is not null
   ),
   grouped as materialized (

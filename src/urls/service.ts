@@ -288,7 +288,7 @@ export class UrlService {
       if (!link) throw notFound('url');
       // The delete's trigger cleared the link's stored clicks; batches under way may still add some.
       await excludeClickWriters(tx);
-      await tx.execute(sql`update events set url_id = null where event_type = 'click' and url_id = ${link.id}`);
+      await tx.update(events).set({ urlId: null }).where(and(eq(events.eventType, 'click'), eq(events.urlId, link.id)));
       await tx.insert(events).values({
         urlId: null,
         userId: link.userId,

@@ -128,9 +128,10 @@ export class UserService {
       await tx.select({ id: users.id }).from(users).where(eq(users.id, id)).for('update');
       const owned = await tx.select({ id: urls.id, shortCode: urls.shortCode }).from(urls).where(eq(urls.userId, id)).orderBy(urls.id).for('update');
       const urlIds = owned.map((link) => link.id);
+      const theirs = urlIds.length ? or(eq(events.userId, id), inArray(events.urlId, urlIds)) : eq(events.userId, id);
       const removedEvents = await tx
         .delete(events)
-        .where(urlIds.length ? or(eq(events.userId, id), inArray(events.urlId, urlIds)) : eq(events.userId, id))
+        .where(theirs)
         .returning({ id: events.id });
       if (urlIds.length) await tx.delete(urls).where(inArray(urls.id, urlIds));
       const deleted = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id });
@@ -140,7 +141,7 @@ export class UserService {
       await excludeClickWriters(tx);
       await tx
         .delete(events)
-        .where(and(eq(events.eventType, 'click'), urlIds.length ? or(eq(events.userId, id), inArray(events.urlId, urlIds)) : eq(events.userId, id)));
+        .where(and(eq(events.eventType, 'click'), theirs));
       await tx.insert(events).values({
         urlId: null,
         userId: null,

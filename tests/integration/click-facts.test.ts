@@ -29,22 +29,21 @@ describe('ClickFacts', () => {
     await hasher.prepare(batch.map((click) => utcDay(click.at)), nowMs);
     const table = await countryTable();
     const agents = new AgentClassifier();
-    const columns: FactColumns = { bot: [], browser: [], os: [], device: [], referrerHost: [], country: [], visitor: [], factsId: [] };
+    const columns: FactColumns = { bot: [], factsId: [], country: [], visitor: [] };
+    // Each click's (bot, browser, OS, device, referrer host), worked out here: its id is looked up below.
+    const facts: unknown[][] = [];
     for (const click of batch) {
       const agent = agents.describe(click.userAgent);
       const address = clientOf(click.clientAddress);
       const told = click.country?.trim().toUpperCase();
       columns.bot.push(agent.bot);
-      columns.browser.push(agent.browser);
-      columns.os.push(agent.os);
-      columns.device.push(agent.device);
-      columns.referrerHost.push(referrerHost(click.referrer));
+      facts.push([agent.bot, agent.browser, agent.os, agent.device, referrerHost(click.referrer)]);
       columns.country.push(told && /^[A-Z]{2}$/.test(told) ? told : countryOf(table, address));
       columns.visitor.push(hasher.hash(utcDay(click.at), address, click.userAgent));
     }
     // The dictionary row of each click's facts, as stored (the writer under test added the new ones).
     const ids = await database.db.execute<{ id: number }>(sql`
-      select f.id from jsonb_array_elements(${sql.param(JSON.stringify(columns.bot.map((bot, i) => [bot, columns.browser[i], columns.os[i], columns.device[i], columns.referrerHost[i]])))}::text::jsonb)
+      select f.id from jsonb_array_elements(${sql.param(JSON.stringify(facts))}::text::jsonb)
         with ordinality as c(value, place)
       left join click_facts f on f.bot = (c.value->>0)::bool and f.browser = c.value->>1 and f.os = c.value->>2 and f.device = c.value->>3 and f.referrer_host = c.value->>4
       order by c.place`);
