@@ -14,15 +14,22 @@ import { UNKNOWN_COUNTRY } from './countries.ts';
 export const DIMENSIONS = ['referrers', 'browsers', 'os', 'devices', 'countries'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
-/** The clicks with ids in (${from}, ${through}] that carry a facts id, as `facts` and `visits`. */
+/**
+ * The clicks with ids in (${from}, ${through}] that carry a facts id, as `facts` and `visits`. The raw
+ * rows are read and grouped once, by every fact and the visitor; both inputs come from those groups
+ * (far fewer than clicks), not from the rows again: a second pass over a materialised copy of every
+ * row cost about as much as the rollup upserts (docs/performance.md, "Stats write side").
+ */
 export function rawClicks(from: number, through: number): SQL {
   return sql`
-  raw as (
-    select url_id, timestamp as ts, facts_id, coalesce(country, ${UNKNOWN_COUNTRY}) as country, visitor
+  per_visitor as materialized (
+    select url_id, date_trunc('hour', timestamp, 'UTC') as hour, facts_id, coalesce(country, ${UNKNOWN_COUNTRY}) as country, visitor,
+      count(*) as n, max(timestamp) as last
     from events_clicks where id > ${from} and id <= ${through} and facts_id is not null
+    group by 1, 2, 3, 4, 5
   ),
   grouped as materialized (
-    select url_id, date_trunc('hour', ts, 'UTC') as hour, facts_id, country, count(*) as n, max(ts) as last from raw group by 1, 2, 3, 4
+    select url_id, hour, facts_id, country, sum(n)::bigint as n, max(last) as last from per_visitor group by 1, 2, 3, 4
   ),
   facts as materialized (
     select g.url_id, g.hour, f.bot, f.browser, f.os, f.device, f.referrer_host, g.country, g.n, g.last
@@ -30,7 +37,7 @@ export function rawClicks(from: number, through: number): SQL {
   ),
   visits as (
     select v.url_id, v.day, v.visitor, f.bot
-    from (select distinct url_id, (ts at time zone 'UTC')::date as day, visitor, facts_id from raw where visitor is not null) as v
+    from (select distinct url_id, (hour at time zone 'UTC')::date as day, visitor, facts_id from per_visitor where visitor is not null) as v
     join click_facts f on f.id = v.facts_id
   )`;
 }
