@@ -37,9 +37,11 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DB_NAME = 'hop_bench';
 const DB_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${DB_NAME}`);
 const BASELINE_DB_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${DB_NAME}_baseline`);
-// After each row, before its CPU is read: the clicks of its last moments are written and folded
-// into the rollups (ROLLUP_INTERVAL_MS is 1 s), so every row pays for all the clicks it served.
+// After each row, before its CPU is read: the clicks of its last moments are written (the recorder
+// flushes every 100 ms), then the row waits until the rollups hold them too (waitForFold), so every row
+// pays for all the clicks it served, whatever ROLLUP_INTERVAL_MS is.
 const SETTLE_MS = 1_500;
+const FOLD_WAIT_MS = 30_000;
 
 interface Row {
   name: string;
@@ -61,7 +63,7 @@ function postgresCpuSeconds(): number {
   for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
-      total += cpuSecondsOf(pid) || 0;
+      total += cpuSecondsOf(pid, { reaped: true }) || 0;
       found = true;
     } catch {
       // the process ended meanwhile (its CPU is then missing from the row: the figure is a floor)
@@ -102,13 +104,29 @@ function millis(text: string): number {
   return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
 }
 
-function wrk(name: string, url: string, script: string, env: Record<string, string> = {}, serverPid?: number): Row {
+let db: ReturnType<typeof openDatabase>;
+
+/** Until every stored click of this build's database is folded into its rollups (the older build has none). */
+async function waitForFold(): Promise<void> {
+  const deadline = Date.now() + FOLD_WAIT_MS;
+  for (;;) {
+    const [state] = await db.execute<{ folded: boolean }>(sql`
+      select (select folded_through from click_fold_watermark where id = 1) >= coalesce((select max(id) from events_clicks), 0) as folded`);
+    if (state?.folded) return;
+    if (Date.now() > deadline) throw new Error(`clicks still unfolded ${FOLD_WAIT_MS / 1000} s after the row: is the rollup folder running?`);
+    await Bun.sleep(100);
+  }
+}
+
+/** One wrk row. `folds`: the server folds clicks into this build's rollups, and the row waits for them. */
+async function wrk(name: string, url: string, script: string, env: Record<string, string> = {}, serverPid?: number, folds = false): Promise<Row> {
   const before = { server: serverPid ? cpuSecondsOf(serverPid) : NaN, postgres: postgresCpuSeconds() };
   const result = Bun.spawnSync(
     ['wrk', '-t', '1', '-c', String(CONNECTIONS), '-d', `${SECONDS}s`, '--latency', '-s', path.join(ROOT, 'bench/wrk', script), url],
     { env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' },
   );
   Bun.sleepSync(SETTLE_MS);
+  if (folds) await waitForFold();
   const out = result.stdout.toString();
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const p50 = millis(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');
@@ -207,7 +225,7 @@ async function clickIngest(db: ReturnType<typeof openDatabase>): Promise<number>
   return rate;
 }
 
-const db = await prepareDatabase();
+db = await prepareDatabase();
 const ports = { ceiling: 3901, full: 3902, l2: 3903, nocache: 3904, noclicks: 3905, baseline: 3906 };
 const ceilingServer = Bun.spawn(['bun', 'run', 'bench/ceiling.ts', String(ports.ceiling)], { cwd: ROOT, stdout: 'ignore' });
 children.push(ceilingServer);
@@ -226,9 +244,9 @@ const clicksOn = async (set: string) =>
     where e.event_type = 'click' and u.original_url like ${`https://example.com/${set}/%`}`)) as unknown as [{ n: number }])[0].n;
 
 // Warm-up, then the rows, one at a time so they do not compete for the two cores.
-wrk('warm-up', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile, ...BEHIND_PROXY });
+await wrk('warm-up', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile, ...BEHIND_PROXY }, undefined, true);
 const rows: Row[] = [];
-rows.push(wrk('bare Bun.serve 302 (ceiling)', `http://127.0.0.1:${ports.ceiling}`, 'redirect.lua', { CODES_FILE: codesFile }, ceilingServer.pid));
+rows.push(await wrk('bare Bun.serve 302 (ceiling)', `http://127.0.0.1:${ports.ceiling}`, 'redirect.lua', { CODES_FILE: codesFile }, ceilingServer.pid));
 await Bun.sleep(500); // the warm-up's last clicks land before counting starts
 // This build and the older one, alternating round by round so both meet the same machine; each
 // figure is the median of its rounds (the machine is shared and its speed drifts within minutes).
@@ -237,7 +255,7 @@ const baseline = baselineBuild
       // Same Postgres server, same Redis, the same number of links; its own database and schema.
       const server = await startHop(ports.baseline, { REDIS_URL, DATABASE_URL: BASELINE_DB_URL }, baselineBuild.dir);
       const codes = await createLinks(`http://127.0.0.1:${ports.baseline}`, 1000, 'baseline');
-      wrk('warm-up', `http://127.0.0.1:${ports.baseline}`, 'redirect.lua', { CODES_FILE: codes, ...BEHIND_PROXY });
+      await wrk('warm-up', `http://127.0.0.1:${ports.baseline}`, 'redirect.lua', { CODES_FILE: codes, ...BEHIND_PROXY });
       return { server, codes };
     })()
   : null;
@@ -245,8 +263,8 @@ const clicksBefore = await clicksOn('seed');
 const cachedRounds: Row[] = [];
 const baselineRounds: Row[] = [];
 for (let round = 0; round < ROUNDS; round++) {
-  cachedRounds.push(wrk(`hop cached redirect, round ${round + 1}`, `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile, ...BEHIND_PROXY }, full.pid));
-  if (baseline) baselineRounds.push(wrk(`build before, round ${round + 1}`, `http://127.0.0.1:${ports.baseline}`, 'redirect.lua', { CODES_FILE: baseline.codes, ...BEHIND_PROXY }, baseline.server.pid));
+  cachedRounds.push(await wrk(`hop cached redirect, round ${round + 1}`, `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: codesFile, ...BEHIND_PROXY }, full.pid, true));
+  if (baseline) baselineRounds.push(await wrk(`build before, round ${round + 1}`, `http://127.0.0.1:${ports.baseline}`, 'redirect.lua', { CODES_FILE: baseline.codes, ...BEHIND_PROXY }, baseline.server.pid));
 }
 const rounds = ROUNDS > 1 ? `, median of ${ROUNDS} rounds` : '';
 const cached = medianRow(`hop cached redirect (L1 + Redis, clicks on), behind a proxy${rounds}`, cachedRounds);
@@ -259,11 +277,11 @@ if (baseline && baselineBuild) {
   await baseline.server.exited;
 }
 // Exposed directly: the client is the TCP peer, which Bun reads with a getpeername call per click.
-wrk('warm-up', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: directCodesFile });
-const direct = wrk('same, exposed directly (no X-Forwarded-For: the TCP peer is read per click)', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: directCodesFile }, full.pid);
+await wrk('warm-up', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: directCodesFile }, undefined, true);
+const direct = await wrk('same, exposed directly (no X-Forwarded-For: the TCP peer is read per click)', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: directCodesFile }, full.pid, true);
 rows.push(direct);
-wrk('warm-up', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: limitedCodesFile });
-const limited = wrk('hop cached redirect of a max_clicks link (Postgres admission per click)', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: limitedCodesFile }, full.pid);
+await wrk('warm-up', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: limitedCodesFile }, undefined, true);
+const limited = await wrk('hop cached redirect of a max_clicks link (Postgres admission per click)', `http://127.0.0.1:${ports.full}`, 'redirect.lua', { CODES_FILE: limitedCodesFile }, full.pid, true);
 rows.push(limited);
 
 // Stop the cached replica gracefully: every 302 it served must be stored as a click.
@@ -274,17 +292,17 @@ const storedDuringCached = (await clicksOn('seed')) - clicksBefore;
 // Diagnostic: the same replica with a click buffer of 1, so clicks are dropped instead of stored and
 // Postgres does no ingest work: how much of the gap to the ceiling is hop, how much is the click insert.
 const noClicks = await startHop(ports.noclicks, { REDIS_URL, CLICK_BUFFER_CAP: '1' });
-wrk('warm-up', `http://127.0.0.1:${ports.noclicks}`, 'redirect.lua', { CODES_FILE: codesFile });
-rows.push(wrk('diagnostic: cached redirect, clicks not stored', `http://127.0.0.1:${ports.noclicks}`, 'redirect.lua', { CODES_FILE: codesFile }, noClicks.pid));
+await wrk('warm-up', `http://127.0.0.1:${ports.noclicks}`, 'redirect.lua', { CODES_FILE: codesFile }, undefined, true);
+rows.push(await wrk('diagnostic: cached redirect, clicks not stored', `http://127.0.0.1:${ports.noclicks}`, 'redirect.lua', { CODES_FILE: codesFile }, noClicks.pid, true));
 noClicks.kill('SIGTERM');
 await noClicks.exited;
 
 const l2 = await startHop(ports.l2, { REDIS_URL, CACHE_L1_MAX_ENTRIES: '0' });
-wrk('warm-up', `http://127.0.0.1:${ports.l2}`, 'redirect.lua', { CODES_FILE: codesFile });
-rows.push(wrk('hop redirect, L1 off (Redis path)', `http://127.0.0.1:${ports.l2}`, 'redirect.lua', { CODES_FILE: codesFile }, l2.pid));
+await wrk('warm-up', `http://127.0.0.1:${ports.l2}`, 'redirect.lua', { CODES_FILE: codesFile }, undefined, true);
+rows.push(await wrk('hop redirect, L1 off (Redis path)', `http://127.0.0.1:${ports.l2}`, 'redirect.lua', { CODES_FILE: codesFile }, l2.pid, true));
 const nocache = await startHop(ports.nocache, { CACHE_L1_MAX_ENTRIES: '0' });
-rows.push(wrk('hop uncached redirect (Postgres every time)', `http://127.0.0.1:${ports.nocache}`, 'redirect.lua', { CODES_FILE: codesFile }, nocache.pid));
-rows.push(wrk('hop POST /shorten', `http://127.0.0.1:${ports.nocache}`, 'shorten.lua', { HOP_API_KEY: API_KEY }, nocache.pid));
+rows.push(await wrk('hop uncached redirect (Postgres every time)', `http://127.0.0.1:${ports.nocache}`, 'redirect.lua', { CODES_FILE: codesFile }, nocache.pid, true));
+rows.push(await wrk('hop POST /shorten', `http://127.0.0.1:${ports.nocache}`, 'shorten.lua', { HOP_API_KEY: API_KEY }, nocache.pid, true));
 // Alone on the machine: the replicas still up would only idle, but they go first all the same.
 l2.kill('SIGTERM');
 nocache.kill('SIGTERM');

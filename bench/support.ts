@@ -6,12 +6,17 @@ import path from 'node:path';
 
 const CLOCK_TICKS = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100;
 
-/** User + system CPU seconds a process has used so far (Linux /proc); NaN once it is gone. */
-export function cpuSecondsOf(pid: string | number): number {
+/**
+ * User + system CPU seconds a process has used so far (Linux /proc); NaN once it is gone. With
+ * `reaped`, also that of the children it has waited for: a Postgres backend that exits (an idle pool
+ * connection closed) moves its CPU into the postmaster's count rather than out of a sum over processes.
+ */
+export function cpuSecondsOf(pid: string | number, { reaped = false } = {}): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    const children = reaped ? Number(fields[13]) + Number(fields[14]) : 0;
+    return (Number(fields[11]) + Number(fields[12]) + children) / CLOCK_TICKS;
   } catch {
     return NaN;
   }
