@@ -76,6 +76,7 @@ describe('indexes', () => {
     // Partitioned: each partition's copy of the index (named after the partition), merged in order.
     ['events', 'timestamp_id_idx', sql`select id from events order by timestamp desc, id desc limit 50`],
     ['events of one link', 'url_id_timestamp_id_idx', sql`select id from events where url_id = 1 order by timestamp desc, id desc limit 50`],
+    ['events of one user', 'user_id_timestamp_id_idx', sql`select id from events where user_id = 1 order by timestamp desc, id desc limit 50`],
     ['urls', 'urls_created_at_idx', sql`select id from urls order by created_at desc, id desc limit 50`],
   ])('serves the newest-first %s list from %s without a sort', async (_table, index, query) => {
     const single = openDatabase({ url: database.url, poolMax: 1 });
