@@ -69,7 +69,10 @@ export interface Config {
     readonly clickRetentionMonths: number;
     /** How often a replica tries the storage upkeep (one replica does it per round). */
     readonly maintenanceIntervalMs: number;
-    /** How often a replica tries to fold queued clicks into the rollups (one replica at a time). */
+    /**
+     * How often a replica tries to fold stored clicks into the rollups (one replica at a time). A fold
+     * costs per rollup row it touches, so seconds of clicks per fold cost less each (docs/decisions.md).
+     */
     readonly rollupIntervalMs: number;
     /** A trusted proxy's header naming the client's country (e.g. CF-IPCountry); null: none. */
     readonly countryHeader: string | null;
@@ -272,7 +275,7 @@ export function loadConfig(env: Env = process.env, version = '0.0.0'): Config {
     stats: Object.freeze({
       clickRetentionMonths: integer(env, 'CLICK_RETENTION_MONTHS', 0, 0, 1200),
       maintenanceIntervalMs: integer(env, 'MAINTENANCE_INTERVAL_SECONDS', 3_600, 10, 86_400) * 1000,
-      rollupIntervalMs: integer(env, 'ROLLUP_INTERVAL_MS', 1_000, 10, 60_000),
+      rollupIntervalMs: integer(env, 'ROLLUP_INTERVAL_MS', 5_000, 10, 60_000),
       countryHeader: headerName(env, 'GEOIP_COUNTRY_HEADER'),
       countryLookup: choice(env, 'COUNTRY_LOOKUP', ['builtin', 'off'] as const, 'builtin'),
     }),

@@ -126,7 +126,7 @@ export async function checkSqlDashboard(stack: Stack, file: string, redirectUrl:
     const empty = new Map(queries.map((q) => [q.ref, q.sql]));
     const zeros = new Map<string, string[]>();
     const errors = new Map<string, string>();
-    // The rollups fold queued clicks every ROLLUP_INTERVAL_MS (1 s by default): wait up to 30 s.
+    // The rollups fold queued clicks every ROLLUP_INTERVAL_MS (5 s by default): wait up to 30 s.
     const deadline = Date.now() + 30_000;
     while (empty.size > 0 && Date.now() < deadline) {
       for (const [ref, sql] of empty) {
