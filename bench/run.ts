@@ -14,8 +14,9 @@ import { openDatabase } from '../db/client.ts';
 import { generateKey } from '../src/auth/key-format.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { ClickRecorder } from '../src/events/click-recorder.ts';
+import { RollupFolder } from '../src/stats/rollup-folder.ts';
 import { loadConfig } from '../src/config.ts';
-import { cpuSecondsOf, unpackBuild } from './support.ts';
+import { cpuSecondsOf, startEnvironment, unpackBuild } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -38,8 +39,8 @@ const DB_NAME = 'hop_bench';
 const DB_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${DB_NAME}`);
 const BASELINE_DB_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${DB_NAME}_baseline`);
 // After each row, before its CPU is read: the clicks of its last moments are written (the recorder
-// flushes every 100 ms), then the row waits until the rollups hold them too (waitForFold), so every row
-// pays for all the clicks it served, whatever ROLLUP_INTERVAL_MS is.
+// flushes every 100 ms), then folded into the rollups (foldNow), so every row pays for all the clicks
+// it served, whatever ROLLUP_INTERVAL_MS is.
 const SETTLE_MS = 1_500;
 const FOLD_WAIT_MS = 30_000;
 
@@ -85,10 +86,12 @@ async function waitForHealth(url: string): Promise<void> {
   }
 }
 
+// Each build runs as it shipped: this one with what `bun run start` and the image set (the allocator
+// setting, docs/decisions.md), the older one with what it shipped with (nothing then).
 async function startHop(port: number, env: Record<string, string>, cwd = ROOT) {
   const child = Bun.spawn(['bun', 'run', 'src/main.ts'], {
     cwd,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: DB_URL, LOG_LEVEL: 'warn', SEED: 'false', WRITE_RATE_LIMIT: '0', AUTH_MODE: 'keys', HOP_INITIAL_ADMIN_KEY: API_KEY, ...env },
+    env: { ...process.env, ...startEnvironment(cwd), PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: DB_URL, LOG_LEVEL: 'warn', SEED: 'false', WRITE_RATE_LIMIT: '0', AUTH_MODE: 'keys', HOP_INITIAL_ADMIN_KEY: API_KEY, ...env },
     stdout: 'ignore',
     stderr: 'inherit',
   });
@@ -106,15 +109,23 @@ function millis(text: string): number {
 
 let db: ReturnType<typeof openDatabase>;
 
-/** Until every stored click of this build's database is folded into its rollups (the older build has none). */
-async function waitForFold(): Promise<void> {
+/**
+ * Folds every stored click of this build's database now, from here rather than waiting for the
+ * replica's next round (ROLLUP_INTERVAL_MS): a row then pays for its fold without also paying for
+ * seconds of idling the build before never waited through. Exactly once either way: whichever
+ * process holds the fold lock folds, the other finds nothing left. The older build has no rollups.
+ */
+const folder = { current: null as RollupFolder | null };
+async function foldNow(): Promise<void> {
+  folder.current ??= new RollupFolder(db, 60_000);
   const deadline = Date.now() + FOLD_WAIT_MS;
   for (;;) {
+    await folder.current.drain();
     const [state] = await db.execute<{ folded: boolean }>(sql`
       select (select folded_through from click_fold_watermark where id = 1) >= coalesce((select max(id) from events_clicks), 0) as folded`);
     if (state?.folded) return;
-    if (Date.now() > deadline) throw new Error(`clicks still unfolded ${FOLD_WAIT_MS / 1000} s after the row: is the rollup folder running?`);
-    await Bun.sleep(100);
+    if (Date.now() > deadline) throw new Error(`clicks still unfolded ${FOLD_WAIT_MS / 1000} s after the row: is another fold stuck?`);
+    await Bun.sleep(50);
   }
 }
 
@@ -126,7 +137,7 @@ async function wrk(name: string, url: string, script: string, env: Record<string
     { env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' },
   );
   Bun.sleepSync(SETTLE_MS);
-  if (folds) await waitForFold();
+  if (folds) await foldNow();
   const out = result.stdout.toString();
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const p50 = millis(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');

@@ -23,6 +23,16 @@ export function cpuSecondsOf(pid: string | number, { reaped = false } = {}): num
 }
 
 /**
+ * The environment `bun run start` gives hop's process (the `NAME=value` words before
+ * `bun run src/main.ts` in package.json): the benchmarks run this build as it ships.
+ */
+export function startEnvironment(root: string): Record<string, string> {
+  const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const command = /(?:^|&&)\s*((?:[A-Z_]+=\S+\s+)*)bun run src\/main\.ts/.exec(scripts.start ?? '')?.[1] ?? '';
+  return Object.fromEntries(command.trim().split(/\s+/).filter(Boolean).map((word) => word.split('=', 2) as [string, string]));
+}
+
+/**
  * The sources of `commit` in `root`'s git history (all of them, or only `paths`) unpacked into a
  * temporary directory that shares `root`'s node_modules and is removed when the process exits.
  */

@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import packageJson from '../../package.json' with { type: 'json' };
 import { GENERATED_SECRETS } from '../../src/secrets.ts';
 import { nginxUpstreamNames, REPO_ROOT } from '../stack/render.ts';
+import { startEnvironment } from '../../bench/support.ts';
 
 const SCHEMA_PATH = resolve(REPO_ROOT, '../shared/schemas/compose-spec.json');
 const hasSchema = existsSync(SCHEMA_PATH);
@@ -199,6 +200,20 @@ describe('compose.yaml', () => {
       for (const port of service.ports ?? []) {
         if (name !== 'nginx') expect(port, name).toStartWith('127.0.0.1:');
       }
+    }
+  });
+});
+
+describe('image', () => {
+  test('runs hop with the allocator setting `bun run start` gives it, which the benchmarks read', async () => {
+    const dockerfile = await readFile(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    const runtime = dockerfile.slice(dockerfile.indexOf(' AS runtime'));
+    const started = startEnvironment(REPO_ROOT);
+    expect(started.MIMALLOC_PURGE_DELAY).toBe('-1');
+    // An ENV instruction's assignment, alone on its line or continued (`\`), not a comment's mention.
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+    for (const [name, value] of Object.entries(started)) {
+      expect(runtime).toMatch(new RegExp(`^(ENV)?\\s+${escape(name)}=${escape(value)}\\s*(\\\\)?$`, 'm'));
     }
   });
 });
