@@ -113,7 +113,8 @@ let db: ReturnType<typeof openDatabase>;
  * Folds every stored click of this build's database now, from here rather than waiting for the
  * replica's next round (ROLLUP_INTERVAL_MS): a row then pays for its fold without also paying for
  * seconds of idling the build before never waited through. Exactly once either way: whichever
- * process holds the fold lock folds, the other finds nothing left. The older build has no rollups.
+ * process holds the fold lock folds, the other finds nothing left. Only this build's rows call it
+ * (the default older build has no rollups).
  */
 const folder = { current: null as RollupFolder | null };
 async function foldNow(): Promise<void> {
@@ -238,7 +239,8 @@ async function clickIngest(db: ReturnType<typeof openDatabase>): Promise<number>
 
 db = await prepareDatabase();
 const ports = { ceiling: 3901, full: 3902, l2: 3903, nocache: 3904, noclicks: 3905, baseline: 3906 };
-const ceilingServer = Bun.spawn(['bun', 'run', 'bench/ceiling.ts', String(ports.ceiling)], { cwd: ROOT, stdout: 'ignore' });
+// The ceiling runs on the same runtime settings as this build (the allocator's, bench/support.ts).
+const ceilingServer = Bun.spawn(['bun', 'run', 'bench/ceiling.ts', String(ports.ceiling)], { cwd: ROOT, env: { ...process.env, ...startEnvironment(ROOT) }, stdout: 'ignore' });
 children.push(ceilingServer);
 await waitForHealth(`http://127.0.0.1:${ports.ceiling}/`);
 // As deployed by compose and the chart: behind nginx, which sends X-Forwarded-For, with TRUST_PROXY on.

@@ -28,8 +28,8 @@ export function cpuSecondsOf(pid: string | number, { reaped = false } = {}): num
  */
 export function startEnvironment(root: string): Record<string, string> {
   const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  const command = /(?:^|&&)\s*((?:[A-Z_]+=\S+\s+)*)bun run src\/main\.ts/.exec(scripts.start ?? '')?.[1] ?? '';
-  return Object.fromEntries(command.trim().split(/\s+/).filter(Boolean).map((word) => word.split('=', 2) as [string, string]));
+  const command = /(?:^|&&)\s*((?:[A-Z_][A-Z0-9_]*=\S+\s+)*)bun run src\/main\.ts/.exec(scripts.start ?? '')?.[1] ?? '';
+  return Object.fromEntries(command.trim().split(/\s+/).filter(Boolean).map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]));
 }
 
 /**

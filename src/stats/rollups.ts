@@ -18,7 +18,8 @@ export type Dimension = (typeof DIMENSIONS)[number];
  * The clicks with ids in (${from}, ${through}] that carry a facts id, as `facts` and `visits`. The raw
  * rows are read and grouped once, by every fact and the visitor; both inputs come from those groups
  * (far fewer than clicks), not from the rows again: a second pass over a materialised copy of every
- * row cost about as much as the rollup upserts (docs/performance.md, "Stats write side").
+ * row made the fold cost 1.44 instead of 0.88 µs per click of a 125,000-click slice
+ * (docs/decisions.md, "Folding from the raw rows").
  */
 export function rawClicks(from: number, through: number): SQL {
   return sql`
