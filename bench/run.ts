@@ -14,7 +14,8 @@ import { openDatabase } from '../db/client.ts';
 import { generateKey } from '../src/auth/key-format.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { ClickRecorder } from '../src/events/click-recorder.ts';
-import { RollupFolder } from '../src/stats/rollup-folder.ts';
+import { foldHorizon } from '../src/stats/click-barrier.ts';
+import { foldUpTo, holdFoldLock } from '../src/stats/rollup-folder.ts';
 import { loadConfig } from '../src/config.ts';
 import { cpuSecondsOf, startEnvironment, unpackBuild } from './support.ts';
 
@@ -42,7 +43,6 @@ const BASELINE_DB_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${DB_NAME}_baseline`);
 // flushes every 100 ms), then folded into the rollups (foldNow), so every row pays for all the clicks
 // it served, whatever ROLLUP_INTERVAL_MS is.
 const SETTLE_MS = 1_500;
-const FOLD_WAIT_MS = 30_000;
 
 interface Row {
   name: string;
@@ -107,27 +107,22 @@ function millis(text: string): number {
   return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
 }
 
-let db: ReturnType<typeof openDatabase>;
-
 /**
  * Folds every stored click of this build's database now, from here rather than waiting for the
  * replica's next round (ROLLUP_INTERVAL_MS): a row then pays for its fold without also paying for
- * seconds of idling the build before never waited through. Exactly once either way: whichever
- * process holds the fold lock folds, the other finds nothing left. Only this build's rows call it
- * (the default older build has no rollups).
+ * seconds of idling the build before never waited through. As the rebuild does: the fold lock,
+ * waited for (a replica's fold under way finishes first), then up to the horizon. Only this build's
+ * rows call it (the default older build has no rollups).
  */
-const folder = { current: null as RollupFolder | null };
 async function foldNow(): Promise<void> {
-  folder.current ??= new RollupFolder(db, 60_000);
-  const deadline = Date.now() + FOLD_WAIT_MS;
-  for (;;) {
-    await folder.current.drain();
-    const [state] = await db.execute<{ folded: boolean }>(sql`
+  await db.transaction(async (tx) => {
+    await holdFoldLock(tx);
+    const horizonAt = new Date();
+    await foldUpTo(tx, await foldHorizon(tx), horizonAt);
+    const [state] = await tx.execute<{ folded: boolean }>(sql`
       select (select folded_through from click_fold_watermark where id = 1) >= coalesce((select max(id) from events_clicks), 0) as folded`);
-    if (state?.folded) return;
-    if (Date.now() > deadline) throw new Error(`clicks still unfolded ${FOLD_WAIT_MS / 1000} s after the row: is another fold stuck?`);
-    await Bun.sleep(50);
-  }
+    if (!state?.folded) throw new Error('clicks left unfolded after the row: some were still buffered past the settle time');
+  });
 }
 
 /** One wrk row. `folds`: the server folds clicks into this build's rollups, and the row waits for them. */
@@ -237,7 +232,7 @@ async function clickIngest(db: ReturnType<typeof openDatabase>): Promise<number>
   return rate;
 }
 
-db = await prepareDatabase();
+const db = await prepareDatabase();
 const ports = { ceiling: 3901, full: 3902, l2: 3903, nocache: 3904, noclicks: 3905, baseline: 3906 };
 // The ceiling runs on the same runtime settings as this build (the allocator's, bench/support.ts).
 const ceilingServer = Bun.spawn(['bun', 'run', 'bench/ceiling.ts', String(ports.ceiling)], { cwd: ROOT, env: { ...process.env, ...startEnvironment(ROOT) }, stdout: 'ignore' });

@@ -125,7 +125,7 @@ export class ClickRecorder {
 
   // Up to `flushConcurrency` batches at once, Postgres ingests about twice as fast with two in flight;
   // but a batch joins one under way only when it is full. Two inserts at once contend for the same
-  // index pages (a third more Postgres CPU per click in a probe, docs/performance.md), so the timer's
+  // index pages (a third more Postgres CPU per click in a probe, docs/decisions.md), so the timer's
   // partial batch waits for its turn while a backlog still gets every slot.
   private writeSoon(): void {
     while (this.buffer.length > 0 && this.inFlight.size < this.options.flushConcurrency && (this.inFlight.size === 0 || this.buffer.length >= this.options.batchSize)) {
