@@ -248,6 +248,10 @@ try {
     await measure(base, 'GET /stats?period=1y', '/stats?period=1y', 50),
     await measure(base, 'GET /stats/top-links?period=30d', '/stats/top-links?period=30d', 50),
     await measure(base, 'GET /events?url_id=1&from=&to= (a page of 50)', `/events?url_id=1&from=${from}&to=${to}&per_page=50`, 20),
+    // No range: the page's window comes from the link's hourly rollups (src/events/service.ts).
+    await measure(base, 'GET /events?url_id=1 (the newest page of 50)', '/events?url_id=1&per_page=50', 20),
+    await measure(base, 'GET /events?url_id=1&page=200 (a page of 50, 10,000 clicks back)', '/events?url_id=1&per_page=50&page=200', 20),
+    await measure(base, 'GET /events?url_id=2 (a link with ~2,500 clicks in the year; newest page of 50)', '/events?url_id=2&per_page=50', 20),
   ];
   hop.kill('SIGTERM');
   await hop.exited;

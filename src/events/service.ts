@@ -148,8 +148,25 @@ export class EventService {
     if (filter.from !== undefined) conditions.push(gte(events.timestamp, new Date(filter.from).toISOString()));
     if (filter.to !== undefined) conditions.push(lt(events.timestamp, new Date(filter.to).toISOString()));
     const where = conditions.length ? and(...conditions) : undefined;
+    const page = (since?: string) =>
+      this.db
+        .select(EVENT_COLUMNS)
+        .from(events)
+        .where(since === undefined ? where : and(where, gte(events.timestamp, since)))
+        .orderBy(desc(events.timestamp), desc(events.id))
+        .limit(window.limit)
+        .offset(window.offset);
+    const linkPage = async () => {
+      const since = await linkPageStart(this.db, filter, window.offset + window.limit);
+      if (since !== null) {
+        // A full page from the window is the page: every row in it is newer than every row before it.
+        const rows = await page(since);
+        if (rows.length === window.limit) return rows;
+      }
+      return page();
+    };
     const [rows, total] = await Promise.all([
-      this.db.select(EVENT_COLUMNS).from(events).where(where).orderBy(desc(events.timestamp), desc(events.id)).limit(window.limit).offset(window.offset),
+      filter.url_id !== undefined && (filter.event_type === undefined || filter.event_type === 'click') ? linkPage() : page(),
       where ? this.boundedCount(where) : this.countAll(),
     ]);
     return { rows: rows.map(toEvent), ...total };
@@ -220,4 +237,24 @@ async function lockReferences(tx: Pick<Database, 'execute'>, urlId: number | nul
   // The user first: a user delete locks the user, then its links.
   if (userId !== null && (await tx.execute(sql`select 1 from users where id = ${userId} for key share`)).length === 0) throw notFound('user');
   if (urlId !== null && (await tx.execute(sql`select 1 from urls where id = ${urlId} for key share`)).length === 0) throw notFound('url');
+}
+
+/**
+ * The start of the hour from which the link has at least `need` clicks up to `to`, by the hourly
+ * rollups (hours wholly inside the range), or null when it has fewer. Clicks are indexed by link
+ * alone (migration 0015): without this bound a page of a busy link would read all its clicks in the
+ * range to sort them; with it the page reads that window only. Rollups that count too few (clicks
+ * not folded yet) only widen the window; too many (deleted clicks) can shorten it, and then the
+ * page comes back short and is read again without the bound.
+ */
+export async function linkPageStart(db: Pick<Database, 'execute'>, filter: EventFilter, need: number): Promise<string | null> {
+  const from = filter.from === undefined ? sql`` : sql`and hour >= ${new Date(filter.from).toISOString()}::timestamptz`;
+  const to = filter.to === undefined ? sql`` : sql`and hour <= ${new Date(filter.to).toISOString()}::timestamptz - interval '1 hour'`;
+  const [row] = await db.execute<{ ms: number }>(sql`
+    select extract(epoch from hour)::float8 * 1000 as ms, hour from (
+      select hour, sum(clicks + bot_clicks) over (order by hour desc rows unbounded preceding) as running
+      from link_clicks_hourly where url_id = ${filter.url_id} ${from} ${to}
+    ) as newest_first
+    where running >= ${need} order by hour desc limit 1`);
+  return row ? new Date(Number(row.ms)).toISOString() : null;
 }

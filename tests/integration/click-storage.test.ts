@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { openDatabase } from '../../db/client.ts';
 import { runMigrations } from '../../db/migrate.ts';
 import { clickPartitionMonths, monthStart, monthsAhead, partitionMonth, partitionName } from '../../src/events/click-partitions.ts';
+import { linkPageStart } from '../../src/events/service.ts';
 import { Maintenance, PARTITIONS_AHEAD } from '../../src/stats/maintenance.ts';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
@@ -195,6 +196,48 @@ describe('GET /events over partitions', () => {
     expect(backwards.status).toBe(400);
     expect(backwards.body.details[0].field).toBe('from');
     expect((await hop.json('/events?from=yesterday')).status).toBe(400);
+  });
+
+  it("reads a link's page from the window its hourly rollups give, and the whole range when they count too many", async () => {
+    const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/windowed' });
+    // 300 clicks, one every 10 minutes, the newest 2 h ago; hour starts: 6 clicks in each whole hour.
+    const newest = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
+    await database.db.execute(sql`
+      insert into events (url_id, event_type, timestamp, details)
+      select ${link.id}, 'click', to_timestamp(${newest / 1000}) - g * interval '10 minutes', jsonb_build_object('n', g)
+      from generate_series(0, 299) g`);
+    await database.db.execute(sql`
+      insert into link_clicks_hourly (url_id, hour, clicks, bot_clicks)
+      select url_id, date_trunc('hour', timestamp, 'UTC'), count(*), 0 from events_clicks where url_id = ${link.id} group by 1, 2`);
+    const expected = async (query: string) => {
+      const params = new URLSearchParams(query);
+      const before = params.get('to') ?? '9999-01-01T00:00:00Z';
+      const all = await database.db.execute<{ id: string }>(sql`
+        select id::text from events where url_id = ${link.id} and timestamp < ${before}::timestamptz order by timestamp desc, id desc`);
+      const perPage = Number(params.get('per_page'));
+      const start = (Number(params.get('page') ?? 1) - 1) * perPage;
+      return all.slice(start, start + perPage).map((row) => Number(row.id));
+    };
+    const ids = async (query: string) => {
+      const listed = await hop.json(`/events?url_id=${link.id}&${query}`);
+      expect(listed.status).toBe(200);
+      return listed.body.map((event: { id: number }) => event.id);
+    };
+    // 20 newest: the newest hour holds 1 click, then 6 an hour: the window starts 4 whole hours back.
+    expect(await linkPageStart(database.db, { url_id: link.id }, 20)).toBe(new Date(newest - 4 * 3_600_000).toISOString());
+    expect(await linkPageStart(database.db, { url_id: link.id }, 10_000)).toBeNull();
+    // Hours cut by from/to do not count.
+    const to = new Date(newest - 30 * 60_000).toISOString();
+    expect(await linkPageStart(database.db, { url_id: link.id, to }, 6)).toBe(new Date(newest - 2 * 3_600_000).toISOString());
+    for (const query of ['per_page=20', 'per_page=20&page=3', 'per_page=7&page=40', `per_page=25&page=2&to=${to}`]) {
+      expect(await ids(query)).toEqual(await expected(query));
+    }
+    // Rollups that count too many (clicks deleted since): the window comes back short, the whole range answers.
+    await database.db.execute(sql`update link_clicks_hourly set clicks = clicks + 1000 where url_id = ${link.id} and hour = to_timestamp(${newest / 1000})`);
+    expect(await linkPageStart(database.db, { url_id: link.id }, 20)).toBe(new Date(newest).toISOString());
+    for (const query of ['per_page=20', 'per_page=20&page=2']) {
+      expect(await ids(query)).toEqual(await expected(query));
+    }
   });
 
   it('counts a filtered list exactly up to the bound, then says the total is an estimate', async () => {

@@ -75,7 +75,9 @@ describe('indexes', () => {
   it.each([
     // Partitioned: each partition's copy of the index (named after the partition), merged in order.
     ['events', 'timestamp_id_idx', sql`select id from events order by timestamp desc, id desc limit 50`],
-    ['events of one link', 'url_id_timestamp_id_idx', sql`select id from events where url_id = 1 order by timestamp desc, id desc limit 50`],
+    // Audit and client events of a link from their own three-column index; the click months have (url_id)
+    // alone (migration 0015) and merge in by time (a page's window comes from the rollups, src/events/service.ts).
+    ['events of one link', 'events_other_url_id_idx', sql`select id from events where url_id = 1 order by timestamp desc, id desc limit 50`],
     ['events of one user', 'user_id_timestamp_id_idx', sql`select id from events where user_id = 1 order by timestamp desc, id desc limit 50`],
     ['urls', 'urls_created_at_idx', sql`select id from urls order by created_at desc, id desc limit 50`],
   ])('serves the newest-first %s list from %s without a sort', async (_table, index, query) => {
@@ -90,6 +92,15 @@ describe('indexes', () => {
     } finally {
       await single.$client.close();
     }
+  });
+});
+
+describe('click months', () => {
+  it('index clicks by link alone, and audit events by link and time', async () => {
+    const indexes = await database.db.execute<{ tablename: string; indexdef: string }>(sql`
+      select tablename, indexdef from pg_indexes where indexdef like '%(url_id%' and tablename in ('events_other', 'events_clicks_default')`);
+    const byTable = Object.fromEntries(indexes.map((row) => [row.tablename, row.indexdef.replace(/^.* USING /, '')]));
+    expect(byTable).toEqual({ events_clicks_default: 'btree (url_id)', events_other: 'btree (url_id, "timestamp", id)' });
   });
 });
 
