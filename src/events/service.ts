@@ -156,19 +156,23 @@ export class EventService {
         .orderBy(desc(events.timestamp), desc(events.id))
         .limit(window.limit)
         .offset(window.offset);
+    if (filter.url_id === undefined || (filter.event_type !== undefined && filter.event_type !== 'click')) {
+      const [rows, total] = await Promise.all([page(), where ? this.boundedCount(where) : this.countAll()]);
+      return { rows: rows.map(toEvent), ...total };
+    }
+    // One link's events: its hourly rollups bound the page's window and, past the bound, its total.
+    const hours = await linkClickHours(this.db, filter, window.offset + window.limit);
     const linkPage = async () => {
-      const since = await linkPageStart(this.db, filter, window.offset + window.limit);
-      if (since !== null) {
+      if (hours.since !== null) {
         // A full page from the window is the page: every row in it is newer than every row before it.
-        const rows = await page(since);
+        const rows = await page(hours.since);
         if (rows.length === window.limit) return rows;
       }
       return page();
     };
-    const [rows, total] = await Promise.all([
-      filter.url_id !== undefined && (filter.event_type === undefined || filter.event_type === 'click') ? linkPage() : page(),
-      where ? this.boundedCount(where) : this.countAll(),
-    ]);
+    // An estimate from the rollups only where they count what this caller may see: the whole link.
+    const rolledTotal = hours.inside > EXACT_COUNT_BOUND && filter.user_id === undefined && (owner === null || hours.owner === owner);
+    const [rows, total] = await Promise.all([linkPage(), rolledTotal ? { total: hours.inside, exact: false } : this.boundedCount(where!)]);
     return { rows: rows.map(toEvent), ...total };
   }
 
@@ -239,22 +243,43 @@ async function lockReferences(tx: Pick<Database, 'execute'>, urlId: number | nul
   if (urlId !== null && (await tx.execute(sql`select 1 from urls where id = ${urlId} for key share`)).length === 0) throw notFound('url');
 }
 
+/** What a link's hourly rollups say about a list of its events (linkClickHours). */
+export interface LinkClickHours {
+  /** The start of the hour from which the link has at least `need` clicks up to `to`; null when it has fewer. */
+  since: string | null;
+  /** Its clicks in the hours wholly inside the range. */
+  inside: number;
+  /** The link's owner (null: none, or no such link). */
+  owner: number | null;
+}
+
 /**
- * The start of the hour from which the link has at least `need` clicks up to `to`, by the hourly
- * rollups (hours wholly inside the range), or null when it has fewer. Clicks are indexed by link
- * alone (migration 0015): without this bound a page of a busy link would read all its clicks in the
- * range to sort them; with it the page reads that window only. Rollups that count too few (clicks
- * not folded yet) only widen the window; too many (deleted clicks) can shorten it, and then the
- * page comes back short and is read again without the bound.
+ * A link's clicks by its hourly rollups, counting only hours wholly inside the range and not before
+ * the oldest stored click month (retention drops raw months but keeps their rollups). Clicks are indexed by
+ * link alone (migration 0015): without `since` a page of a busy link would read all its clicks in the
+ * range to sort them, and counting past EXACT_COUNT_BOUND of them would read as many rows; the page
+ * reads from `since` on, and a total past the bound is `inside`, an estimate. Rollups that count too
+ * few (clicks not folded yet) only widen the window; too many (clicks deleted since, or a deleted
+ * link's) can shorten it, and then the page comes back short and is read again without the bound.
  */
-export async function linkPageStart(db: Pick<Database, 'execute'>, filter: EventFilter, need: number): Promise<string | null> {
+export async function linkClickHours(db: Pick<Database, 'execute'>, filter: EventFilter, need: number): Promise<LinkClickHours> {
   const from = filter.from === undefined ? sql`` : sql`and hour >= ${new Date(filter.from).toISOString()}::timestamptz`;
   const to = filter.to === undefined ? sql`` : sql`and hour <= ${new Date(filter.to).toISOString()}::timestamptz - interval '1 hour'`;
-  const [row] = await db.execute<{ ms: number }>(sql`
-    select extract(epoch from hour)::float8 * 1000 as ms, hour from (
-      select hour, sum(clicks + bot_clicks) over (order by hour desc rows unbounded preceding) as running
-      from link_clicks_hourly where url_id = ${filter.url_id} ${from} ${to}
-    ) as newest_first
-    where running >= ${need} order by hour desc limit 1`);
-  return row ? new Date(Number(row.ms)).toISOString() : null;
+  // The oldest click month still stored, from the catalog (src/events/click-partitions.ts names them):
+  // min(timestamp) over every month's index cost more to plan than the whole read.
+  const oldestMonth = sql`(select min(to_date(substr(c.relname, 16), 'YYYY"m"MM')::timestamp at time zone 'UTC')
+    from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events_clicks'::regclass and c.relname ~ '^events_clicks_y[0-9]{4}m[0-9]{2}$')`;
+  const hours = sql`link_clicks_hourly where url_id = ${filter.url_id} and hour >= ${oldestMonth} ${from} ${to}`;
+  const [row] = await db.execute<{ since: number | null; inside: number; owner: number | null }>(sql`
+    select
+      (select extract(epoch from hour)::float8 * 1000 from (
+        select hour, sum(clicks + bot_clicks) over (order by hour desc rows unbounded preceding) as running from ${hours}
+      ) as newest_first where running >= ${need} order by hour desc limit 1) as since,
+      (select coalesce(sum(clicks + bot_clicks), 0)::float8 from ${hours}) as inside,
+      (select user_id from urls where id = ${filter.url_id}) as owner`);
+  return {
+    since: row?.since == null ? null : new Date(Number(row.since)).toISOString(),
+    inside: Number(row?.inside ?? 0),
+    owner: row?.owner == null ? null : Number(row.owner),
+  };
 }

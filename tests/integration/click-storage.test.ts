@@ -5,7 +5,11 @@ import { sql } from 'drizzle-orm';
 import { openDatabase } from '../../db/client.ts';
 import { runMigrations } from '../../db/migrate.ts';
 import { clickPartitionMonths, monthStart, monthsAhead, partitionMonth, partitionName } from '../../src/events/click-partitions.ts';
-import { linkPageStart } from '../../src/events/service.ts';
+import { drizzle } from 'drizzle-orm/bun-sql';
+import type { Database } from '../../db/client.ts';
+import * as schema from '../../db/schema.ts';
+import { OPEN_ACTOR } from '../../src/auth/actor.ts';
+import { EventService, linkClickHours, type EventFilter } from '../../src/events/service.ts';
 import { Maintenance, PARTITIONS_AHEAD } from '../../src/stats/maintenance.ts';
 import { freshDatabase, type TestDatabase } from '../support/env.ts';
 import { startHop, type RunningHop } from '../support/hop.ts';
@@ -200,20 +204,24 @@ describe('GET /events over partitions', () => {
 
   it("reads a link's page from the window its hourly rollups give, and the whole range when they count too many", async () => {
     const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/windowed' });
-    // 300 clicks, one every 10 minutes, the newest 2 h ago; hour starts: 6 clicks in each whole hour.
+    // 300 clicks, one every 10 minutes, the newest 2 h ago on an hour start: 6 clicks in each whole hour.
     const newest = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
     await database.db.execute(sql`
       insert into events (url_id, event_type, timestamp, details)
       select ${link.id}, 'click', to_timestamp(${newest / 1000}) - g * interval '10 minutes', jsonb_build_object('n', g)
       from generate_series(0, 299) g`);
+    // Half of them automated: the window counts both kinds.
     await database.db.execute(sql`
       insert into link_clicks_hourly (url_id, hour, clicks, bot_clicks)
-      select url_id, date_trunc('hour', timestamp, 'UTC'), count(*), 0 from events_clicks where url_id = ${link.id} group by 1, 2`);
+      select url_id, date_trunc('hour', timestamp, 'UTC'), count(*) filter (where (details->>'n')::int % 2 = 0), count(*) filter (where (details->>'n')::int % 2 = 1)
+      from events_clicks where url_id = ${link.id} group by 1, 2`);
     const expected = async (query: string) => {
       const params = new URLSearchParams(query);
+      const after = params.get('from') ?? '1970-01-01T00:00:00Z';
       const before = params.get('to') ?? '9999-01-01T00:00:00Z';
       const all = await database.db.execute<{ id: string }>(sql`
-        select id::text from events where url_id = ${link.id} and timestamp < ${before}::timestamptz order by timestamp desc, id desc`);
+        select id::text from events where url_id = ${link.id} and event_type like ${params.get('event_type') ?? '%'}
+          and timestamp >= ${after}::timestamptz and timestamp < ${before}::timestamptz order by timestamp desc, id desc`);
       const perPage = Number(params.get('per_page'));
       const start = (Number(params.get('page') ?? 1) - 1) * perPage;
       return all.slice(start, start + perPage).map((row) => Number(row.id));
@@ -223,21 +231,52 @@ describe('GET /events over partitions', () => {
       expect(listed.status).toBe(200);
       return listed.body.map((event: { id: number }) => event.id);
     };
+    const hoursBack = (hours: number) => new Date(newest - hours * 3_600_000).toISOString();
+    const linkPageStart = async (filter: Omit<EventFilter, 'url_id'>, need: number) => (await linkClickHours(database.db, { url_id: link.id, ...filter }, need)).since;
     // 20 newest: the newest hour holds 1 click, then 6 an hour: the window starts 4 whole hours back.
-    expect(await linkPageStart(database.db, { url_id: link.id }, 20)).toBe(new Date(newest - 4 * 3_600_000).toISOString());
-    expect(await linkPageStart(database.db, { url_id: link.id }, 10_000)).toBeNull();
+    expect(await linkPageStart({}, 20)).toBe(hoursBack(4));
+    expect(await linkPageStart({}, 301)).toBeNull();
     // Hours cut by from/to do not count.
     const to = new Date(newest - 30 * 60_000).toISOString();
-    expect(await linkPageStart(database.db, { url_id: link.id, to }, 6)).toBe(new Date(newest - 2 * 3_600_000).toISOString());
-    for (const query of ['per_page=20', 'per_page=20&page=3', 'per_page=7&page=40', `per_page=25&page=2&to=${to}`]) {
+    expect(await linkPageStart({ to }, 6)).toBe(hoursBack(2));
+    expect(await linkPageStart({ from: hoursBack(3.5) }, 20)).toBeNull();
+    const from = hoursBack(40);
+    for (const query of ['per_page=20', 'per_page=20&page=3', 'per_page=7&page=40', 'per_page=50&page=7', 'event_type=click&per_page=20&page=2',
+      `per_page=25&page=2&to=${to}`, `per_page=10&page=2&from=${from}`, `per_page=10&page=30&from=${from}`]) {
       expect(await ids(query)).toEqual(await expected(query));
     }
+
+    // Which reads a page takes, from the statements sent: the window when the rollups tell, once.
+    const sent: { query: string; params: unknown[] }[] = [];
+    const watched = drizzle({ client: database.db.$client, schema, logger: { logQuery: (query, params) => sent.push({ query, params }) } }) as unknown as Database;
+    const service = new EventService(watched);
+    const pageReads = () => sent.filter((statement) => /from "events"/.test(statement.query) && /order by/.test(statement.query));
+    const listed = await service.list({ url_id: link.id }, { limit: 20, offset: 0 }, OPEN_ACTOR);
+    expect(listed.rows.map((event) => event.id)).toEqual(await expected('per_page=20'));
+    expect(pageReads().map((read) => read.params.includes(hoursBack(4)))).toEqual([true]);
     // Rollups that count too many (clicks deleted since): the window comes back short, the whole range answers.
     await database.db.execute(sql`update link_clicks_hourly set clicks = clicks + 1000 where url_id = ${link.id} and hour = to_timestamp(${newest / 1000})`);
-    expect(await linkPageStart(database.db, { url_id: link.id }, 20)).toBe(new Date(newest).toISOString());
+    expect(await linkPageStart({}, 20)).toBe(hoursBack(0));
+    sent.length = 0;
+    expect((await service.list({ url_id: link.id }, { limit: 20, offset: 20 }, OPEN_ACTOR)).rows.map((event) => event.id)).toEqual(await expected('per_page=20&page=2'));
+    expect(pageReads().map((read) => read.params.includes(hoursBack(0)))).toEqual([true, false]);
     for (const query of ['per_page=20', 'per_page=20&page=2']) {
       expect(await ids(query)).toEqual(await expected(query));
     }
+
+    // Past the bound, the total is the rollups' count of the whole hours in range, not a count of rows
+    // (here 300 raw rows against 1,300 rolled up: below the bound, rows are counted).
+    expect((await service.list({ url_id: link.id }, { limit: 5, offset: 0 }, OPEN_ACTOR)).total).toBe(301);
+    await database.db.execute(sql`update link_clicks_hourly set bot_clicks = bot_clicks + 20000 where url_id = ${link.id} and hour = to_timestamp(${newest / 1000}) - interval '5 hours'`);
+    expect(await service.list({ url_id: link.id, event_type: 'click' }, { limit: 5, offset: 0 }, OPEN_ACTOR)).toMatchObject({ total: 21_300, exact: false });
+    // Whole hours before 3.5 h back: from 5 h back, 45 hours of 6 clicks, the oldest hour's 5, the 20,000.
+    const { total: inside } = await service.list({ url_id: link.id, to: hoursBack(3.5) }, { limit: 5, offset: 0 }, OPEN_ACTOR);
+    expect(inside).toBe(20_000 + 45 * 6 + 5);
+    // Only for a caller who may see the whole link: another user's key counts its own rows (none).
+    const [stranger] = await database.db.execute<{ id: number }>(sql`insert into users (username, email) values ('stranger', 'stranger@example.com') returning id`);
+    const theirs = await service.list({ url_id: link.id }, { limit: 5, offset: 0 }, { kind: 'user', userId: Number(stranger!.id), keyId: 1 });
+    expect(theirs).toMatchObject({ rows: [], total: 0, exact: true });
+    expect((await service.list({ url_id: link.id, user_id: Number(stranger!.id) }, { limit: 5, offset: 0 }, OPEN_ACTOR)).total).toBe(0);
   });
 
   it('counts a filtered list exactly up to the bound, then says the total is an estimate', async () => {
