@@ -253,29 +253,45 @@ export interface LinkClickHours {
   owner: number | null;
 }
 
+const HOUR_MS = 3_600_000;
+
 /**
- * A link's clicks by its hourly rollups, counting only hours wholly inside the range and not before
- * the oldest stored click month (retention drops raw months but keeps their rollups). Clicks are indexed by
- * link alone (migration 0015): without `since` a page of a busy link would read all its clicks in the
- * range to sort them, and counting past EXACT_COUNT_BOUND of them would read as many rows; the page
- * reads from `since` on, and a total past the bound is `inside`, an estimate. Rollups that count too
- * few (clicks not folded yet) only widen the window; too many (clicks deleted since, or a deleted
+ * A link's clicks by its rollups, counting only hours wholly inside the range and not before the
+ * oldest stored click month (retention drops raw months but keeps their rollups). Clicks are indexed
+ * by link alone (migration 0015): without `since` a page of a busy link would read all its clicks in
+ * the range to sort them, and counting past EXACT_COUNT_BOUND of them would read as many rows; the
+ * page reads from `since` on, and a total past the bound is `inside`, an estimate. Rollups that count
+ * too few (clicks not folded yet) only widen the window; too many (clicks deleted since, or a deleted
  * link's) can shorten it, and then the page comes back short and is read again without the bound.
  */
 export async function linkClickHours(db: Pick<Database, 'execute'>, filter: EventFilter, need: number): Promise<LinkClickHours> {
-  const from = filter.from === undefined ? sql`` : sql`and hour >= ${new Date(filter.from).toISOString()}::timestamptz`;
-  const to = filter.to === undefined ? sql`` : sql`and hour <= ${new Date(filter.to).toISOString()}::timestamptz - interval '1 hour'`;
+  // Whole hours: from the first hour that starts at or after `from` to the last that ends by `to`.
+  const firstHour = filter.from === undefined ? null : new Date(Math.ceil(Date.parse(filter.from) / HOUR_MS) * HOUR_MS).toISOString();
+  const endHour = filter.to === undefined ? null : new Date(Math.floor(Date.parse(filter.to) / HOUR_MS) * HOUR_MS).toISOString();
   // The oldest click month still stored, from the catalog (src/events/click-partitions.ts names them):
   // min(timestamp) over every month's index cost more to plan than the whole read.
   const oldestMonth = sql`(select min(to_date(substr(c.relname, 16), 'YYYY"m"MM')::timestamp at time zone 'UTC')
     from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events_clicks'::regclass and c.relname ~ '^events_clicks_y[0-9]{4}m[0-9]{2}$')`;
-  const hours = sql`link_clicks_hourly where url_id = ${filter.url_id} and hour >= ${oldestMonth} ${from} ${to}`;
+  const clicks = sql`coalesce(sum(clicks + bot_clicks), 0)`;
+  const hourly = (lo: SQL, hi: SQL) => sql`(select ${clicks} from link_clicks_hourly where url_id = ${filter.url_id} and hour >= ${lo} and hour < ${hi})`;
+  // Scalar subqueries of the one-row bounds: index conditions, so the newest-first read stops early.
+  const [lo, hi, firstDay, endDay] = ['lo', 'hi', 'first_day', 'end_day'].map((name) => sql.raw(`(select ${name} from bounds)`)) as [SQL, SQL, SQL, SQL];
   const [row] = await db.execute<{ since: number | null; inside: number; owner: number | null }>(sql`
+    with bounds as materialized (
+      select lo, hi, date_trunc('day', lo + interval '23 hours', 'UTC') as first_day, date_trunc('day', hi, 'UTC') as end_day
+      from (select greatest(${firstHour}::timestamptz, ${oldestMonth}) as lo, coalesce(${endHour}::timestamptz, 'infinity') as hi) as range
+    )
     select
       (select extract(epoch from hour)::float8 * 1000 from (
-        select hour, sum(clicks + bot_clicks) over (order by hour desc rows unbounded preceding) as running from ${hours}
+        select hour, sum(clicks + bot_clicks) over (order by hour desc rows unbounded preceding) as running
+        from link_clicks_hourly where url_id = ${filter.url_id} and hour >= ${lo} and hour < ${hi}
       ) as newest_first where running >= ${need} order by hour desc limit 1) as since,
-      (select coalesce(sum(clicks + bot_clicks), 0)::float8 from ${hours}) as inside,
+      -- Whole days from the daily rollups (a year of a busy link is 365 rows instead of 8,760), the hours around them from the hourly.
+      (case when ${firstDay} < ${endDay} then
+        (select ${clicks} from link_clicks_daily where url_id = ${filter.url_id}
+           and day >= (${firstDay} at time zone 'UTC')::date and day < (${endDay} at time zone 'UTC')::date)
+        + ${hourly(lo, firstDay)} + ${hourly(endDay, hi)}
+      else ${hourly(lo, hi)} end)::float8 as inside,
       (select user_id from urls where id = ${filter.url_id}) as owner`);
   return {
     since: row?.since == null ? null : new Date(Number(row.since)).toISOString(),

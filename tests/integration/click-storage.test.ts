@@ -215,6 +215,12 @@ describe('GET /events over partitions', () => {
       insert into link_clicks_hourly (url_id, hour, clicks, bot_clicks)
       select url_id, date_trunc('hour', timestamp, 'UTC'), count(*) filter (where (details->>'n')::int % 2 = 0), count(*) filter (where (details->>'n')::int % 2 = 1)
       from events_clicks where url_id = ${link.id} group by 1, 2`);
+    // The daily rollups as the folder keeps them: the sum of their hours.
+    const rollDays = () => database.db.execute(sql`
+      insert into link_clicks_daily (url_id, day, clicks, bot_clicks)
+      select url_id, (hour at time zone 'UTC')::date, sum(clicks), sum(bot_clicks) from link_clicks_hourly where url_id = ${link.id} group by 1, 2
+      on conflict (url_id, day) do update set clicks = excluded.clicks, bot_clicks = excluded.bot_clicks`);
+    await rollDays();
     const expected = async (query: string) => {
       const params = new URLSearchParams(query);
       const after = params.get('from') ?? '1970-01-01T00:00:00Z';
@@ -240,6 +246,9 @@ describe('GET /events over partitions', () => {
     const to = new Date(newest - 30 * 60_000).toISOString();
     expect(await linkPageStart({ to }, 6)).toBe(hoursBack(2));
     expect(await linkPageStart({ from: hoursBack(3.5) }, 20)).toBeNull();
+    // Less than a day: hours only (3 h and 2 h back, 6 clicks each); a range of days: days and the hours around them.
+    expect((await linkClickHours(database.db, { url_id: link.id, from: hoursBack(3.5), to: hoursBack(0.5) }, 1)).inside).toBe(12);
+    expect((await linkClickHours(database.db, { url_id: link.id, from: hoursBack(49.5), to: hoursBack(0.5) }, 1)).inside).toBe(6 * 48);
     const from = hoursBack(40);
     for (const query of ['per_page=20', 'per_page=20&page=3', 'per_page=7&page=40', 'per_page=50&page=7', 'event_type=click&per_page=20&page=2',
       `per_page=25&page=2&to=${to}`, `per_page=10&page=2&from=${from}`, `per_page=10&page=30&from=${from}`]) {
@@ -256,6 +265,7 @@ describe('GET /events over partitions', () => {
     expect(pageReads().map((read) => read.params.includes(hoursBack(4)))).toEqual([true]);
     // Rollups that count too many (clicks deleted since): the window comes back short, the whole range answers.
     await database.db.execute(sql`update link_clicks_hourly set clicks = clicks + 1000 where url_id = ${link.id} and hour = to_timestamp(${newest / 1000})`);
+    await rollDays();
     expect(await linkPageStart({}, 20)).toBe(hoursBack(0));
     sent.length = 0;
     expect((await service.list({ url_id: link.id }, { limit: 20, offset: 20 }, OPEN_ACTOR)).rows.map((event) => event.id)).toEqual(await expected('per_page=20&page=2'));
@@ -268,6 +278,7 @@ describe('GET /events over partitions', () => {
     // (here 300 raw rows against 1,300 rolled up: below the bound, rows are counted).
     expect((await service.list({ url_id: link.id }, { limit: 5, offset: 0 }, OPEN_ACTOR)).total).toBe(301);
     await database.db.execute(sql`update link_clicks_hourly set bot_clicks = bot_clicks + 20000 where url_id = ${link.id} and hour = to_timestamp(${newest / 1000}) - interval '5 hours'`);
+    await rollDays();
     expect(await service.list({ url_id: link.id, event_type: 'click' }, { limit: 5, offset: 0 }, OPEN_ACTOR)).toMatchObject({ total: 21_300, exact: false });
     // Whole hours before 3.5 h back: from 5 h back, 45 hours of 6 clicks, the oldest hour's 5, the 20,000.
     const { total: inside } = await service.list({ url_id: link.id, to: hoursBack(3.5) }, { limit: 5, offset: 0 }, OPEN_ACTOR);
