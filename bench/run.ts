@@ -333,7 +333,7 @@ const summary = [
   baselineRow
     ? `- a plain link's cached redirect, this build vs the build before link options and stats: server CPU ${µs(cached.cpu.server)} vs ${µs(baselineRow.cpu.server)} µs/request (× ${(cached.cpu.server / baselineRow.cpu.server).toFixed(2)}), Postgres CPU per stored click (rollups included) ${µs(cached.cpu.postgres)} vs ${µs(baselineRow.cpu.postgres)} µs (× ${(cached.cpu.postgres / baselineRow.cpu.postgres).toFixed(2)}), throughput × ${(cached.rps / baselineRow.rps).toFixed(2)}`
     : '- no baseline build was run',
-  `- exposed directly, without a proxy: server CPU ${µs(direct.cpu.server)} µs/request, ${µs(direct.cpu.server - cached.cpu.server)} µs more than behind one (reading the TCP peer, which visitors and countries need)`,
+  `- exposed directly, without a proxy: server CPU ${µs(direct.cpu.server)} µs/request, ${µs(Math.abs(direct.cpu.server - cached.cpu.server))} µs ${direct.cpu.server >= cached.cpu.server ? 'more' : 'less'} than behind one (reading the TCP peer, which visitors and countries need, costs more; a row of one round can read less on a noisy machine)`,
   `- a max_clicks link's redirect: server CPU ${µs(limited.cpu.server)} µs/request, Postgres ${µs(limited.cpu.postgres)} µs/request, ${(limited.rps / cached.rps).toFixed(2)} × the plain link's throughput`,
 ].join('\n');
 console.log(`\n${table}\n\n${summary}`);
