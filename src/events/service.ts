@@ -162,17 +162,17 @@ export class EventService {
     }
     // One link's events: its hourly rollups bound the page's window and, past the bound, its total.
     const hours = await linkClickHours(this.db, filter, window.offset + window.limit);
+    // The rollups count every click of the link: they speak only for a caller who sees them all.
+    const whole = hours.linked && (filter.user_id === undefined || filter.user_id === hours.owner) && (owner === null || hours.owner === owner);
     const linkPage = async () => {
-      if (hours.since !== null) {
+      if (whole && hours.since !== null) {
         // A full page from the window is the page: every row in it is newer than every row before it.
         const rows = await page(hours.since);
         if (rows.length === window.limit) return rows;
       }
       return page();
     };
-    // An estimate from the rollups only where they count what this caller may see: the whole link.
-    const rolledTotal = hours.inside > EXACT_COUNT_BOUND && filter.user_id === undefined && (owner === null || hours.owner === owner);
-    const [rows, total] = await Promise.all([linkPage(), rolledTotal ? { total: hours.inside, exact: false } : this.boundedCount(where!)]);
+    const [rows, total] = await Promise.all([linkPage(), whole && hours.inside > EXACT_COUNT_BOUND ? { total: hours.inside, exact: false } : this.boundedCount(where!)]);
     return { rows: rows.map(toEvent), ...total };
   }
 
@@ -249,6 +249,8 @@ export interface LinkClickHours {
   since: string | null;
   /** Its clicks in the hours wholly inside the range. */
   inside: number;
+  /** Whether the link exists: a deleted link's rollups stay, its clicks lose their link. */
+  linked: boolean;
   /** The link's owner (null: none, or no such link). */
   owner: number | null;
 }
@@ -268,17 +270,21 @@ export async function linkClickHours(db: Pick<Database, 'execute'>, filter: Even
   // Whole hours: from the first hour that starts at or after `from` to the last that ends by `to`.
   const firstHour = filter.from === undefined ? null : new Date(Math.ceil(Date.parse(filter.from) / HOUR_MS) * HOUR_MS).toISOString();
   const endHour = filter.to === undefined ? null : new Date(Math.floor(Date.parse(filter.to) / HOUR_MS) * HOUR_MS).toISOString();
-  // The oldest click month still stored, from the catalog (src/events/click-partitions.ts names them):
-  // min(timestamp) over every month's index cost more to plan than the whole read.
-  const oldestMonth = sql`(select min(to_date(substr(c.relname, 16), 'YYYY"m"MM')::timestamp at time zone 'UTC')
-    from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events_clicks'::regclass and c.relname ~ '^events_clicks_y[0-9]{4}m[0-9]{2}$')`;
+  // The oldest click month still stored, from the catalog (src/events/click-partitions.ts names them),
+  // or an older click waiting in the default partition: min(timestamp) over every month's index cost
+  // more to plan than the whole read.
+  const oldestMonth = sql`least(
+    (select min(to_date(substr(c.relname, 16), 'YYYY"m"MM')::timestamp at time zone 'UTC')
+     from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events_clicks'::regclass and c.relname ~ '^events_clicks_y[0-9]{4}m[0-9]{2}$'),
+    (select date_trunc('hour', min(timestamp), 'UTC') from events_clicks_default))`;
   const clicks = sql`coalesce(sum(clicks + bot_clicks), 0)`;
   const hourly = (lo: SQL, hi: SQL) => sql`(select ${clicks} from link_clicks_hourly where url_id = ${filter.url_id} and hour >= ${lo} and hour < ${hi})`;
   // Scalar subqueries of the one-row bounds: index conditions, so the newest-first read stops early.
   const [lo, hi, firstDay, endDay] = ['lo', 'hi', 'first_day', 'end_day'].map((name) => sql.raw(`(select ${name} from bounds)`)) as [SQL, SQL, SQL, SQL];
-  const [row] = await db.execute<{ since: number | null; inside: number; owner: number | null }>(sql`
+  const [row] = await db.execute<{ since: number | null; inside: number; linked: boolean; owner: number | null }>(sql`
     with bounds as materialized (
-      select lo, hi, date_trunc('day', lo + interval '23 hours', 'UTC') as first_day, date_trunc('day', hi, 'UTC') as end_day
+      select lo, hi, case when date_trunc('day', lo, 'UTC') = lo then lo else date_trunc('day', lo, 'UTC') + interval '1 day' end as first_day,
+        date_trunc('day', hi, 'UTC') as end_day
       from (select greatest(${firstHour}::timestamptz, ${oldestMonth}) as lo, coalesce(${endHour}::timestamptz, 'infinity') as hi) as range
     )
     select
@@ -292,10 +298,12 @@ export async function linkClickHours(db: Pick<Database, 'execute'>, filter: Even
            and day >= (${firstDay} at time zone 'UTC')::date and day < (${endDay} at time zone 'UTC')::date)
         + ${hourly(lo, firstDay)} + ${hourly(endDay, hi)}
       else ${hourly(lo, hi)} end)::float8 as inside,
+      exists (select 1 from urls where id = ${filter.url_id}) as linked,
       (select user_id from urls where id = ${filter.url_id}) as owner`);
   return {
     since: row?.since == null ? null : new Date(Number(row.since)).toISOString(),
     inside: Number(row?.inside ?? 0),
+    linked: row?.linked === true,
     owner: row?.owner == null ? null : Number(row.owner),
   };
 }

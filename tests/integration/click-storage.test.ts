@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { openDatabase } from '../../db/client.ts';
 import { runMigrations } from '../../db/migrate.ts';
-import { clickPartitionMonths, monthStart, monthsAhead, partitionMonth, partitionName } from '../../src/events/click-partitions.ts';
+import { clickPartitionMonths, createClickPartitions, monthStart, monthsAhead, partitionMonth, partitionName } from '../../src/events/click-partitions.ts';
 import { drizzle } from 'drizzle-orm/bun-sql';
 import type { Database } from '../../db/client.ts';
 import * as schema from '../../db/schema.ts';
@@ -206,6 +206,8 @@ describe('GET /events over partitions', () => {
     const { body: link } = await hop.json('/urls', { original_url: 'https://example.com/windowed' });
     // 300 clicks, one every 10 minutes, the newest 2 h ago on an hour start: 6 clicks in each whole hour.
     const newest = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
+    // Their months (last month's too, early in a month), as the maintenance job keeps them.
+    await createClickPartitions(database.db, new Date(newest - 50 * 3_600_000), 1);
     await database.db.execute(sql`
       insert into events (url_id, event_type, timestamp, details)
       select ${link.id}, 'click', to_timestamp(${newest / 1000}) - g * interval '10 minutes', jsonb_build_object('n', g)
@@ -283,11 +285,22 @@ describe('GET /events over partitions', () => {
     // Whole hours before 3.5 h back: from 5 h back, 45 hours of 6 clicks, the oldest hour's 5, the 20,000.
     const { total: inside } = await service.list({ url_id: link.id, to: hoursBack(3.5) }, { limit: 5, offset: 0 }, OPEN_ACTOR);
     expect(inside).toBe(20_000 + 45 * 6 + 5);
-    // Only for a caller who may see the whole link: another user's key counts its own rows (none).
-    const [stranger] = await database.db.execute<{ id: number }>(sql`insert into users (username, email) values ('stranger', 'stranger@example.com') returning id`);
-    const theirs = await service.list({ url_id: link.id }, { limit: 5, offset: 0 }, { kind: 'user', userId: Number(stranger!.id), keyId: 1 });
-    expect(theirs).toMatchObject({ rows: [], total: 0, exact: true });
-    expect((await service.list({ url_id: link.id, user_id: Number(stranger!.id) }, { limit: 5, offset: 0 }, OPEN_ACTOR)).total).toBe(0);
+    // Only for a caller who may see the whole link: its owner's key does; another user's key counts its
+    // own rows (none), without the window.
+    const [owner, stranger] = await database.db.execute<{ id: number }>(sql`
+      insert into users (username, email) values ('owner', 'owner@example.com'), ('stranger', 'stranger@example.com') returning id`);
+    const userKey = (id: unknown) => ({ kind: 'user' as const, userId: Number(id), keyId: 1 });
+    await database.db.execute(sql`update urls set user_id = ${owner!.id} where id = ${link.id}`);
+    await database.db.execute(sql`update events set user_id = ${owner!.id} where url_id = ${link.id}`);
+    expect(await service.list({ url_id: link.id }, { limit: 5, offset: 0 }, userKey(owner!.id))).toMatchObject({ total: 21_300, exact: false });
+    expect(await service.list({ url_id: link.id, user_id: Number(owner!.id) }, { limit: 5, offset: 0 }, OPEN_ACTOR)).toMatchObject({ total: 21_300, exact: false });
+    sent.length = 0;
+    expect(await service.list({ url_id: link.id }, { limit: 5, offset: 0 }, userKey(stranger!.id))).toMatchObject({ rows: [], total: 0, exact: true });
+    expect(await service.list({ url_id: link.id, user_id: Number(stranger!.id) }, { limit: 5, offset: 0 }, OPEN_ACTOR)).toMatchObject({ rows: [], total: 0, exact: true });
+    expect(pageReads().map((read) => read.params.includes(hoursBack(0)))).toEqual([false, false]);
+    // A deleted link keeps its rollups, not its clicks: no window, and its rows are counted.
+    expect((await hop.json(`/urls/${link.id}`, undefined, 'DELETE')).status).toBe(204);
+    expect(await service.list({ url_id: link.id }, { limit: 5, offset: 0 }, OPEN_ACTOR)).toMatchObject({ rows: [], total: 0, exact: true });
   });
 
   it('counts a filtered list exactly up to the bound, then says the total is an estimate', async () => {
