@@ -108,9 +108,10 @@ async function waitForHealth(url: string): Promise<void> {
   throw new Error(`hop did not start at ${url}`);
 }
 
-interface Measured { name: string; p50: number; p95: number; budget: number }
+/** `budget` null: a row measured for information, none of the issue's budgets. */
+interface Measured { name: string; p50: number; p95: number; budget: number | null }
 
-async function measure(base: string, name: string, path: string, budget: number): Promise<Measured> {
+async function measure(base: string, name: string, path: string, budget: number | null): Promise<Measured> {
   const times: number[] = [];
   for (let i = 0; i < CALLS + 5; i++) {
     const started = performance.now();
@@ -122,7 +123,7 @@ async function measure(base: string, name: string, path: string, budget: number)
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
   const row = { name, p50: at(0.5), p95: at(0.95), budget };
-  console.log(`${name}: p50 ${row.p50.toFixed(1)} ms, p95 ${row.p95.toFixed(1)} ms (budget p95 < ${budget} ms) ${row.p95 < budget ? 'OK' : 'OVER'}`);
+  console.log(`${name}: p50 ${row.p50.toFixed(1)} ms, p95 ${row.p95.toFixed(1)} ms${budget === null ? '' : ` (budget p95 < ${budget} ms) ${row.p95 < budget ? 'OK' : 'OVER'}`}`);
   return row;
 }
 
@@ -248,10 +249,11 @@ try {
     await measure(base, 'GET /stats?period=1y', '/stats?period=1y', 50),
     await measure(base, 'GET /stats/top-links?period=30d', '/stats/top-links?period=30d', 50),
     await measure(base, 'GET /events?url_id=1&from=&to= (a page of 50)', `/events?url_id=1&from=${from}&to=${to}&per_page=50`, 20),
-    // No range: the page's window comes from the link's hourly rollups (src/events/service.ts).
+    // No range: the page's window comes from the link's hourly rollups (src/events/service.ts). Not the
+    // issue's budgets, held to the same 20 ms; a deep page reads every row before it, so it has none.
     await measure(base, 'GET /events?url_id=1 (the newest page of 50)', '/events?url_id=1&per_page=50', 20),
-    await measure(base, 'GET /events?url_id=1&page=200 (a page of 50, 10,000 clicks back)', '/events?url_id=1&per_page=50&page=200', 20),
     await measure(base, 'GET /events?url_id=2 (a link with ~2,500 clicks in the year; newest page of 50)', '/events?url_id=2&per_page=50', 20),
+    await measure(base, 'GET /events?url_id=1&page=200 (a page of 50 after 9,950 newer clicks: no budget, it reads them all)', '/events?url_id=1&per_page=50&page=200', null),
   ];
   hop.kill('SIGTERM');
   await hop.exited;
@@ -263,7 +265,7 @@ try {
   }
   console.log('\n| call | p50 ms | p95 ms | budget p95 |');
   console.log('|---|---|---|---|');
-  for (const row of rows) console.log(`| ${row.name} | ${row.p50.toFixed(1)} | ${row.p95.toFixed(1)} | < ${row.budget} ms ${row.p95 < row.budget ? '✓' : '✗'} |`);
+  for (const row of rows) console.log(`| ${row.name} | ${row.p50.toFixed(1)} | ${row.p95.toFixed(1)} | ${row.budget === null ? '—' : `< ${row.budget} ms ${row.p95 < row.budget ? '✓' : '✗'}`} |`);
 } finally {
   await db.$client.close();
   await cleanup();
