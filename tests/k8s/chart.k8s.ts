@@ -252,17 +252,40 @@ describe('monitoring objects come from ops/ (one source)', () => {
     const discord = objectsOf('large-values.yaml', 'AlertmanagerConfig')[0]!.spec.receivers[0].discordConfigs[0];
     const compose = parseYaml(readFileSync(join(REPO_ROOT, 'ops', 'alertmanager', 'alertmanager.yml'), 'utf8')).receivers[0].discord_configs[0];
     writeFileSync(join(work, 'none.tmpl'), '');
-    const amtool = (glob: string, text: string) => {
-      const result = Bun.spawnSync(['amtool', 'template', 'render', `--template.glob=${glob}`, `--template.text=${text}`], { stdout: 'pipe', stderr: 'pipe' });
-      expect(result.stderr.toString()).toBe('');
-      return result.stdout.toString();
-    };
-    for (const field of ['title', 'message'] as const) {
-      const fromFiles = amtool(join(REPO_ROOT, 'ops', 'alertmanager', 'templates', '*.tmpl'), compose[field]);
-      expect(amtool(join(work, 'none.tmpl'), discord[field])).toBe(fromFiles);
-      expect(fromFiles.length).toBeGreaterThan(0);
+    // Fixed alerts: amtool's built-in example stamps "now", and two renders a second apart differed.
+    const alert = (status: string, instance: string) => ({
+      status,
+      labels: { alertname: 'ServiceDown', severity: 'critical', job: 'hop', instance },
+      annotations: { summary: `hop ${instance} is down`, description: 'no scrape for 1m', runbook_url: 'https://example.com/runbook#servicedown' },
+      startsAt: '2026-12-07T10:00:00Z',
+      endsAt: status === 'resolved' ? '2026-12-07T10:05:00Z' : '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus:9090/graph',
+      fingerprint: instance,
+    });
+    const data = join(work, 'alerts.json');
+    for (const status of ['firing', 'resolved']) {
+      writeFileSync(data, JSON.stringify({
+        receiver: 'discord', status, alerts: [alert(status, 'hop-a'), alert(status, 'hop-b')],
+        groupLabels: { alertname: 'ServiceDown' }, commonLabels: { alertname: 'ServiceDown', severity: 'critical', job: 'hop' },
+        commonAnnotations: {}, externalURL: 'http://alertmanager:9093',
+      }));
+      renders(status);
     }
     expect(discord.apiURL).toEqual({ name: 'hop-discord', key: 'webhook-url' });
+
+    function renders(status: string) {
+      for (const field of ['title', 'message'] as const) {
+        const fromFiles = amtool(join(REPO_ROOT, 'ops', 'alertmanager', 'templates', '*.tmpl'), compose[field]);
+        expect(amtool(join(work, 'none.tmpl'), discord[field])).toBe(fromFiles);
+        if (field === 'message') expect(fromFiles).toContain(status === 'firing' ? 'Since 2026-12-07 10:00:00 UTC' : 'Resolved at 2026-12-07 10:05:00 UTC');
+        else expect(fromFiles.length).toBeGreaterThan(0);
+      }
+    }
+    function amtool(glob: string, text: string) {
+      const result = Bun.spawnSync(['amtool', 'template', 'render', `--template.glob=${glob}`, `--template.text=${text}`, `--template.data=${data}`], { stdout: 'pipe', stderr: 'pipe' });
+      expect(result.stderr.toString()).toBe('');
+      return result.stdout.toString();
+    }
   });
 
   test('the AlertmanagerConfig keeps compose\'s grouping, timings and inhibitions', () => {
