@@ -14,8 +14,7 @@ import { openDatabase } from '../db/client.ts';
 import { generateKey } from '../src/auth/key-format.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { ClickRecorder } from '../src/events/click-recorder.ts';
-import { foldHorizon } from '../src/stats/click-barrier.ts';
-import { foldUpTo, holdFoldLock } from '../src/stats/rollup-folder.ts';
+import { foldCommitted } from '../src/stats/rollup-folder.ts';
 import { loadConfig } from '../src/config.ts';
 import { cpuSecondsOf, startEnvironment, unpackBuild } from './support.ts';
 
@@ -110,15 +109,13 @@ function millis(text: string): number {
 /**
  * Folds every stored click of this build's database now, from here rather than waiting for the
  * replica's next round (ROLLUP_INTERVAL_MS): a row then pays for its fold without also paying for
- * seconds of idling the build before never waited through. As the rebuild does: the fold lock,
- * waited for (a replica's fold under way finishes first), then up to the horizon. Only this build's
- * rows call it (the default older build has no rollups).
+ * seconds of idling the build before never waited through. As the rebuild does (foldCommitted), and
+ * then checks that nothing stored is left unfolded. Only this build's rows call it (the default older
+ * build has no rollups).
  */
 async function foldNow(): Promise<void> {
   await db.transaction(async (tx) => {
-    await holdFoldLock(tx);
-    const horizonAt = new Date();
-    await foldUpTo(tx, await foldHorizon(tx), horizonAt);
+    await foldCommitted(tx);
     const [state] = await tx.execute<{ folded: boolean }>(sql`
       select (select folded_through from click_fold_watermark where id = 1) >= coalesce((select max(id) from events_clicks), 0) as folded`);
     if (!state?.folded) throw new Error('clicks left unfolded after the row: some were still buffered past the settle time');

@@ -11,6 +11,7 @@ import type { Listing, Window } from '../http/pagination.ts';
 import { addedClickFactsId } from '../stats/added-clicks.ts';
 import { holdClickBarrier } from '../stats/click-barrier.ts';
 import { FactsDictionary } from '../stats/facts-dictionary.ts';
+import { OLDEST_STORED_CLICK } from './click-partitions.ts';
 
 export interface Event {
   id: number;
@@ -259,7 +260,7 @@ const HOUR_MS = 3_600_000;
 
 /**
  * A link's clicks by its rollups, counting only hours wholly inside the range and not before the
- * oldest stored click month (retention drops raw months but keeps their rollups). Clicks are indexed
+ * oldest stored click (OLDEST_STORED_CLICK: retention drops raw months but keeps their rollups). Clicks are indexed
  * by link alone (migration 0015): without `since` a page of a busy link would read all its clicks in
  * the range to sort them, and counting past EXACT_COUNT_BOUND of them would read as many rows; the
  * page reads from `since` on, and a total past the bound is `inside`, an estimate. Rollups that count
@@ -270,13 +271,6 @@ export async function linkClickHours(db: Pick<Database, 'execute'>, filter: Even
   // Whole hours: from the first hour that starts at or after `from` to the last that ends by `to`.
   const firstHour = filter.from === undefined ? null : new Date(Math.ceil(Date.parse(filter.from) / HOUR_MS) * HOUR_MS).toISOString();
   const endHour = filter.to === undefined ? null : new Date(Math.floor(Date.parse(filter.to) / HOUR_MS) * HOUR_MS).toISOString();
-  // The oldest click month still stored, from the catalog (src/events/click-partitions.ts names them),
-  // or an older click waiting in the default partition: min(timestamp) over every month's index cost
-  // more to plan than the whole read.
-  const oldestMonth = sql`least(
-    (select min(to_date(substr(c.relname, 16), 'YYYY"m"MM')::timestamp at time zone 'UTC')
-     from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events_clicks'::regclass and c.relname ~ '^events_clicks_y[0-9]{4}m[0-9]{2}$'),
-    (select date_trunc('hour', min(timestamp), 'UTC') from events_clicks_default))`;
   const clicks = sql`coalesce(sum(clicks + bot_clicks), 0)`;
   const hourly = (lo: SQL, hi: SQL) => sql`(select ${clicks} from link_clicks_hourly where url_id = ${filter.url_id} and hour >= ${lo} and hour < ${hi})`;
   // Scalar subqueries of the one-row bounds: index conditions, so the newest-first read stops early.
@@ -285,7 +279,7 @@ export async function linkClickHours(db: Pick<Database, 'execute'>, filter: Even
     with bounds as materialized (
       select lo, hi, case when date_trunc('day', lo, 'UTC') = lo then lo else date_trunc('day', lo, 'UTC') + interval '1 day' end as first_day,
         date_trunc('day', hi, 'UTC') as end_day
-      from (select greatest(${firstHour}::timestamptz, ${oldestMonth}) as lo, coalesce(${endHour}::timestamptz, 'infinity') as hi) as range
+      from (select greatest(${firstHour}::timestamptz, ${OLDEST_STORED_CLICK}) as lo, coalesce(${endHour}::timestamptz, 'infinity') as hi) as range
     )
     select
       (select extract(epoch from hour)::float8 * 1000 from (
@@ -298,8 +292,8 @@ export async function linkClickHours(db: Pick<Database, 'execute'>, filter: Even
            and day >= (${firstDay} at time zone 'UTC')::date and day < (${endDay} at time zone 'UTC')::date)
         + ${hourly(lo, firstDay)} + ${hourly(endDay, hi)}
       else ${hourly(lo, hi)} end)::float8 as inside,
-      exists (select 1 from urls where id = ${filter.url_id}) as linked,
-      (select user_id from urls where id = ${filter.url_id}) as owner`);
+      link.id is not null as linked, link.user_id as owner
+    from (select) as one left join urls link on link.id = ${filter.url_id}`);
   return {
     since: row?.since == null ? null : new Date(Number(row.since)).toISOString(),
     inside: Number(row?.inside ?? 0),

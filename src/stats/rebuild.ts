@@ -6,9 +6,8 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { transientConflict } from '../../db/errors.ts';
-import { foldHorizon } from './click-barrier.ts';
 import { UNKNOWN_COUNTRY } from './countries.ts';
-import { foldUpTo, holdFoldLock } from './rollup-folder.ts';
+import { foldCommitted } from './rollup-folder.ts';
 import { AgentClassifier, referrerHost } from './user-agents.ts';
 import { oldestSaltDay } from './visitors.ts';
 
@@ -133,10 +132,7 @@ async function rebuildDay(db: Database, day: string, agents: AgentClassifier, no
   const next = new Date(Date.parse(start) + DAY_MS).toISOString();
   return db.transaction(async (tx) => {
     // The folder's lock, held to the end: no fold runs in between.
-    await holdFoldLock(tx);
-    const horizonAt = new Date();
-    const horizon = await foldHorizon(tx);
-    await foldUpTo(tx, horizon, horizonAt);
+    const horizon = await foldCommitted(tx);
     await tx.execute(sql`lock table ${ROLLUP_TABLES} in exclusive mode`);
     const withSeen = day >= oldestSaltDay(nowMs);
     const day_ = await aggregateDay(tx, day, agents, withSeen, horizon);

@@ -84,6 +84,18 @@ export async function holdFoldLock(tx: Tx): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${FOLD_LOCK_KEY})`);
 }
 
+/**
+ * In the caller's transaction: waits for the fold lock (a replica's fold under way finishes first),
+ * holds it to the end, and folds every click committed so far. Returns the horizon it folded up to.
+ */
+export async function foldCommitted(tx: Tx): Promise<number> {
+  await holdFoldLock(tx);
+  const horizonAt = new Date();
+  const horizon = await foldHorizon(tx);
+  await foldUpTo(tx, horizon, horizonAt);
+  return horizon;
+}
+
 export class RollupFolder {
   private readonly rounds: Rounds<FoldReport>;
 
